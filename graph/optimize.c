@@ -1,0 +1,326 @@
+/*
+ * optimize.c -- graph rewriting before fusion.
+ *
+ * A pass is a table of named rules; each rule looks at one node (whose
+ * inputs are already optimized) and returns a replacement or NULL.  Rules
+ * run until none applies; the result is memoized in node->opt, so an
+ * evaluation of an already optimized graph costs a pointer chase per node.
+ *
+ *   fold          elementwise ops on constants become constants
+ *   identity      x*1, x+0 (integers), x-0, x/1, --x, !!x, ~~x
+ *   power         x**1, x**2, x**3, x**0.5, x**-1, x**0 by cheaper ops
+ *   movement      reshape/transpose/broadcast/slice chains compose
+ *   push_reshape  a reshape of an elementwise op moves to its inputs, so
+ *                 that it ends up as a view of a buffer, not a copy
+ */
+#include "graph/graph.h"
+
+#include <string.h>
+
+typedef loom_array *(*rule_fn)(loom_array *a);
+
+/* ---- helpers ---- */
+
+/* Whether a has one value everywhere (a constant under movement ops). */
+static bool uniform(const loom_array *a, graph_scalar *v)
+{
+    while (graph_ops[a->op].kind == GRAPH_MOVE)
+        a = a->in[0];
+    if (a->op != GRAPH_OP_CONST)
+        return false;
+    *v = a->value;
+    return true;
+}
+
+static bool is_value(const loom_array *a, double f)
+{
+    graph_scalar v;
+    if (!uniform(a, &v))
+        return false;
+    return graph_is_float((loom_dtype)a->dtype) ? v.f == f : v.i == (int64_t)f;
+}
+
+/* Interns a node like a but with other op/inputs; owned reference. */
+static loom_array *make(const loom_array *a, graph_op op, int nin,
+                        loom_array *const *in, const int64_t *attr)
+{
+    graph_tmpl t;
+    graph_tmpl_init(&t, op, (loom_dtype)a->dtype, a->ndim, a->shape);
+    t.nin = nin;
+    t.in = in;
+    if (attr)
+        memcpy(t.attr, attr, sizeof t.attr);
+    return graph_intern_owned(a->ctx, &t);
+}
+
+static loom_array *move_like(loom_array *x, graph_op op, int ndim,
+                             const int64_t *shape, const int64_t *attr)
+{
+    graph_tmpl t;
+    graph_tmpl_init(&t, op, (loom_dtype)x->dtype, ndim, shape);
+    t.nin = 1;
+    t.in = &x;
+    if (attr)
+        memcpy(t.attr, attr, sizeof t.attr);
+    return graph_intern_owned(x->ctx, &t);
+}
+
+/* x itself as the replacement of a, if x has a's dtype and shape. */
+static loom_array *same(const loom_array *a, loom_array *x)
+{
+    if (x->dtype != a->dtype || !graph_same_shape(a, x))
+        return NULL;
+    graph_ref(x);
+    return x;
+}
+
+/* ---- rules ---- */
+
+static loom_array *rule_fold(loom_array *a)
+{
+    if (graph_ops[a->op].kind != GRAPH_ELEM || a->op == GRAPH_OP_COPY)
+        return NULL;
+    graph_scalar v[3], out;
+    for (int i = 0; i < a->nin; i++)
+        if (!uniform(a->in[i], &v[i]))
+            return NULL;
+    loom_dtype it = (loom_dtype)a->in[a->op == GRAPH_OP_WHERE ? 1 : 0]->dtype;
+    if (!graph_fold((graph_op)a->op, (loom_dtype)a->dtype, it, v, a->nin, &out))
+        return NULL;
+    graph_tmpl t;
+    graph_tmpl_init(&t, GRAPH_OP_CONST, (loom_dtype)a->dtype, 0, NULL);
+    t.value = out;
+    loom_array *c = graph_intern_owned(a->ctx, &t);
+    if (!c || a->ndim == 0)
+        return c;
+    int64_t ones[LOOM_MAX_DIMS];
+    for (int i = 0; i < a->ndim; i++)
+        ones[i] = 1;
+    loom_array *r = move_like(c, GRAPH_OP_RESHAPE, a->ndim, ones, NULL);
+    graph_unref(c);
+    if (!r || !memcmp(ones, a->shape, (size_t)a->ndim * sizeof(int64_t)))
+        return r;
+    loom_array *e = move_like(r, GRAPH_OP_EXPAND, a->ndim, a->shape, NULL);
+    graph_unref(r);
+    return e;
+}
+
+static loom_array *rule_identity(loom_array *a)
+{
+    loom_array *x = a->nin > 0 ? a->in[0] : NULL, *y = a->nin > 1 ? a->in[1] : NULL;
+    bool fl = graph_is_float((loom_dtype)a->dtype);
+    switch (a->op) {
+    case GRAPH_OP_MUL:
+        if (is_value(y, 1))
+            return same(a, x);
+        if (is_value(x, 1))
+            return same(a, y);
+        return NULL;
+    case GRAPH_OP_ADD:
+        if (!fl && is_value(y, 0))
+            return same(a, x);
+        if (!fl && is_value(x, 0))
+            return same(a, y);
+        return NULL;
+    case GRAPH_OP_SUB:
+        return is_value(y, 0) && a->dtype != LOOM_BOOL ? same(a, x) : NULL;
+    case GRAPH_OP_DIV:
+        return is_value(y, 1) ? same(a, x) : NULL;
+    case GRAPH_OP_NEG:
+    case GRAPH_OP_NOT:
+    case GRAPH_OP_INVERT:
+        return x->op == a->op ? same(a, x->in[0]) : NULL;
+    default:
+        return NULL;
+    }
+}
+
+static loom_array *rule_power(loom_array *a)
+{
+    if (a->op != GRAPH_OP_POW || !graph_is_float((loom_dtype)a->dtype))
+        return NULL;
+    graph_scalar v;
+    if (!uniform(a->in[1], &v))
+        return NULL;
+    loom_array *x = a->in[0];
+    double p = v.f;
+    if (p == 1)
+        return same(a, x);
+    if (p == 2)
+        return make(a, GRAPH_OP_SQUARE, 1, &x, NULL);
+    if (p == 0.5)
+        return make(a, GRAPH_OP_SQRT, 1, &x, NULL);
+    if (p == -1)
+        return make(a, GRAPH_OP_RECIP, 1, &x, NULL);
+    if (p == 3) {
+        loom_array *sq = make(a, GRAPH_OP_SQUARE, 1, &x, NULL);
+        if (!sq)
+            return NULL;
+        loom_array *in[2] = {sq, x};
+        loom_array *r = make(a, GRAPH_OP_MUL, 2, in, NULL);
+        graph_unref(sq);
+        return r;
+    }
+    return NULL;
+}
+
+static bool unit_reshape_of(const loom_array *a, const loom_array *s)
+{
+    int i = 0, j = 0;
+    for (;;) {
+        while (i < s->ndim && s->shape[i] == 1)
+            i++;
+        while (j < a->ndim && a->shape[j] == 1)
+            j++;
+        if (i == s->ndim || j == a->ndim)
+            return i == s->ndim && j == a->ndim;
+        if (s->shape[i++] != a->shape[j++])
+            return false;
+    }
+}
+
+static loom_array *rule_movement(loom_array *a)
+{
+    if (graph_ops[a->op].kind != GRAPH_MOVE)
+        return NULL;
+    loom_array *x = a->in[0];
+    if (a->op == GRAPH_OP_RESHAPE || a->op == GRAPH_OP_EXPAND) {
+        if (graph_same_shape(a, x))
+            return same(a, x);
+        if (x->op == a->op)
+            return move_like(x->in[0], (graph_op)a->op, a->ndim, a->shape, NULL);
+        return NULL;
+    }
+    if (a->op == GRAPH_OP_PERMUTE && x->op == GRAPH_OP_PERMUTE) {
+        int64_t p[GRAPH_NATTR] = {0};
+        bool id = true;
+        for (int i = 0; i < a->ndim; i++) {
+            p[i] = x->attr[a->attr[i]];
+            id = id && p[i] == i;
+        }
+        if (id)
+            return same(a, x->in[0]);
+        return move_like(x->in[0], GRAPH_OP_PERMUTE, a->ndim, a->shape, p);
+    }
+    if (a->op == GRAPH_OP_SLICE && x->op == GRAPH_OP_SLICE) {
+        int64_t at[GRAPH_NATTR] = {0};
+        for (int i = 0; i < a->ndim; i++) {
+            int64_t s1 = x->attr[i], st1 = x->attr[LOOM_MAX_DIMS + i];
+            at[i] = s1 + st1 * a->attr[i];
+            at[LOOM_MAX_DIMS + i] = st1 * a->attr[LOOM_MAX_DIMS + i];
+        }
+        return move_like(x->in[0], GRAPH_OP_SLICE, a->ndim, a->shape, at);
+    }
+    return NULL;
+}
+
+static loom_array *rule_push_reshape(loom_array *a)
+{
+    if (a->op != GRAPH_OP_RESHAPE)
+        return NULL;
+    loom_array *x = a->in[0];
+    if (graph_ops[x->op].kind != GRAPH_ELEM || x->op == GRAPH_OP_COPY ||
+        unit_reshape_of(a, x))
+        return NULL;
+    loom_array *in[3];
+    int k = 0;
+    for (; k < x->nin; k++) {
+        in[k] = move_like(x->in[k], GRAPH_OP_RESHAPE, a->ndim, a->shape, NULL);
+        if (!in[k])
+            break;
+    }
+    loom_array *r = k == x->nin ? make(a, (graph_op)x->op, x->nin, in, NULL)
+                                : NULL;
+    if (r)
+        r->flags |= x->flags & GRAPH_WEAK;
+    for (int i = 0; i < k; i++)
+        graph_unref(in[i]);
+    return r;
+}
+
+static const struct {
+    const char *name;
+    rule_fn fn;
+} rules[] = {
+    {"fold", rule_fold},
+    {"identity", rule_identity},
+    {"power", rule_power},
+    {"movement", rule_movement},
+    {"push_reshape", rule_push_reshape},
+};
+
+/* ---- driver ---- */
+
+/* a with its inputs replaced by their optimized forms (owned). */
+static loom_array *with_optimized_inputs(loom_array *a)
+{
+    loom_array *in[3], **inp = in;
+    if (a->nin > 3 && !(inp = graph_malloc(a->ctx, a->nin * sizeof *inp)))
+        return NULL;
+    bool changed = false, ok = true;
+    int k = 0;
+    for (; k < a->nin; k++) {
+        if (!(inp[k] = graph_optimize(a->in[k]))) {
+            ok = false;
+            break;
+        }
+        changed = changed || inp[k] != a->in[k];
+    }
+    loom_array *r = NULL;
+    if (ok && changed) {
+        graph_tmpl t;
+        graph_tmpl_init(&t, (graph_op)a->op, (loom_dtype)a->dtype, a->ndim,
+                        a->shape);
+        t.flags = a->flags & GRAPH_WEAK;
+        t.nin = a->nin;
+        t.in = inp;
+        memcpy(t.attr, a->attr, sizeof t.attr);
+        t.value = a->value;
+        r = graph_intern_owned(a->ctx, &t);
+    } else if (ok) {
+        graph_ref(a);
+        r = a;
+    }
+    for (int i = 0; i < k; i++)
+        graph_unref(inp[i]);
+    if (inp != in)
+        graph_free(a->ctx, inp, a->nin * sizeof *inp);
+    return r;
+}
+
+loom_array *graph_optimize(loom_array *a)
+{
+    if (a->opt) {
+        graph_ref(a->opt);
+        return a->opt;
+    }
+    if (a->buf || a->nin == 0) {
+        a->opt = a;
+        graph_ref(a);
+        return a;
+    }
+    loom_array *b = with_optimized_inputs(a);
+    if (!b)
+        return NULL;
+    for (size_t i = 0; i < sizeof rules / sizeof *rules && !b->buf; i++) {
+        loom_array *r = rules[i].fn(b);
+        if (!r)
+            continue;
+        loom_array *o = graph_optimize(r);
+        graph_unref(r);
+        graph_unref(b);
+        if (!o)
+            return NULL;
+        b = o;
+        break; /* o is a fixpoint already */
+    }
+    if (b != a) {
+        a->opt = b;
+        graph_ref(b);
+        if (!b->opt)
+            b->opt = b;
+    } else {
+        a->opt = a;
+    }
+    return b;
+}

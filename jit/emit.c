@@ -1,0 +1,792 @@
+/*
+ * emit.c -- kernel IR to LLVM IR through the LLVM C API.
+ *
+ * Shape of the generated code: an entry function
+ *     void NAME(void **bufs, const int64_t *params, int64_t lo, int64_t hi)
+ * loads the buffer pointers and calls NAME.body, whose pointer arguments
+ * are noalias (outputs never overlap inputs), and which is inlined back by
+ * the optimizer with the aliasing facts kept as scopes.  Loops are plain
+ * counted loops the loop vectorizer widens; accumulators live in allocas
+ * that SROA turns into reduction phis, their floating updates carrying
+ * `reassoc` so they vectorize; transcendental functions come from
+ * jit/vmath.c as branch-free inline code so they vectorize too.
+ *
+ * Values are emitted where first used, memoized per loop depth: leaving a
+ * loop forgets what was emitted inside it (LICM hoists invariant work).
+ */
+#include "jit/emit.h"
+#include "jit/vmath.h"
+
+#include <llvm-c/Core.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAXDEPTH 32
+
+typedef struct loopinfo {
+    LLVMValueRef var, end;
+    LLVMBasicBlockRef header, exit;
+} loopinfo;
+
+typedef struct em {
+    const jit_kernel *k;
+    LLVMContextRef C;
+    LLVMModuleRef M;
+    LLVMBuilderRef B;
+    LLVMValueRef fn;
+    LLVMTypeRef i1, i8, i32, i64, f32, f64, ptr;
+    LLVMValueRef *bufs;   /* buffer pointers (body args) */
+    LLVMValueRef *params; /* parameter values, loaded in the entry block */
+    LLVMValueRef lo, hi;
+    LLVMValueRef *accv, *acci; /* accumulator allocas: value, index */
+    LLVMValueRef *memo;
+    int *memo_depth;
+    LLVMValueRef *loopvar; /* current value of each loop variable */
+    loopinfo loops[MAXDEPTH];
+    int depth;
+    char *err;
+    size_t errlen;
+    bool failed;
+} em;
+
+static LLVMTypeRef ty(em *e, int dtype)
+{
+    switch (dtype) {
+    case LOOM_BOOL: return e->i1;
+    case LOOM_INT32: return e->i32;
+    case LOOM_INT64: return e->i64;
+    case LOOM_FLOAT32: return e->f32;
+    default: return e->f64;
+    }
+}
+
+/* In-memory type: bools are bytes. */
+static LLVMTypeRef memty(em *e, int dtype)
+{
+    return dtype == LOOM_BOOL ? e->i8 : ty(e, dtype);
+}
+
+static void fail(em *e, const char *msg)
+{
+    if (!e->failed)
+        snprintf(e->err, e->errlen, "%s", msg);
+    e->failed = true;
+}
+
+/* ---- intrinsics ---- */
+
+static LLVMValueRef intrinsic(em *e, const char *name, LLVMTypeRef t,
+                              int nargs, LLVMValueRef *args)
+{
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    LLVMTypeRef tys[1] = {t};
+    LLVMValueRef f = LLVMGetIntrinsicDeclaration(e->M, id, tys, 1);
+    LLVMTypeRef ft = LLVMIntrinsicGetType(e->C, id, tys, 1);
+    return LLVMBuildCall2(e->B, ft, f, args, (unsigned)nargs, "");
+}
+
+static LLVMValueRef intr1(em *e, const char *name, LLVMValueRef x)
+{
+    return intrinsic(e, name, LLVMTypeOf(x), 1, &x);
+}
+
+static LLVMValueRef intr2(em *e, const char *name, LLVMValueRef x,
+                          LLVMValueRef y)
+{
+    LLVMValueRef a[2] = {x, y};
+    return intrinsic(e, name, LLVMTypeOf(x), 2, a);
+}
+
+static LLVMValueRef vmath(em *e, jit_vm_fn fn, LLVMValueRef x, LLVMValueRef y)
+{
+    bool f64 = LLVMTypeOf(x) == e->f64;
+    LLVMTypeRef ft;
+    LLVMValueRef f = jit_vmath_get(e->M, fn, f64, &ft);
+    LLVMValueRef a[2] = {x, y};
+    return LLVMBuildCall2(e->B, ft, f, a, y ? 2 : 1, "");
+}
+
+/* A call to a runtime helper `name` (resolved by jit/compile.c). */
+static LLVMValueRef helper(em *e, const char *name, LLVMTypeRef ret,
+                           int nargs, LLVMValueRef *args)
+{
+    LLVMTypeRef pt[4];
+    for (int i = 0; i < nargs; i++)
+        pt[i] = LLVMTypeOf(args[i]);
+    LLVMTypeRef ft = LLVMFunctionType(ret, pt, (unsigned)nargs, 0);
+    LLVMValueRef f = LLVMGetNamedFunction(e->M, name);
+    if (!f)
+        f = LLVMAddFunction(e->M, name, ft);
+    return LLVMBuildCall2(e->B, ft, f, args, (unsigned)nargs, "");
+}
+
+static LLVMValueRef fconst(LLVMTypeRef t, double v)
+{
+    return LLVMConstReal(t, v);
+}
+
+static LLVMValueRef iconst(LLVMTypeRef t, int64_t v)
+{
+    return LLVMConstInt(t, (unsigned long long)v, 1);
+}
+
+/* ---- casts ---- */
+
+static LLVMValueRef cast(em *e, LLVMValueRef x, int from, int to)
+{
+    if (from == to)
+        return x;
+    LLVMBuilderRef B = e->B;
+    LLVMTypeRef t = ty(e, to);
+    bool ff = graph_is_float((loom_dtype)from), tf = graph_is_float((loom_dtype)to);
+    if (to == LOOM_BOOL)
+        return ff ? LLVMBuildFCmp(B, LLVMRealUNE, x, fconst(LLVMTypeOf(x), 0), "")
+                  : LLVMBuildICmp(B, LLVMIntNE, x, iconst(LLVMTypeOf(x), 0), "");
+    if (from == LOOM_BOOL)
+        return tf ? LLVMBuildUIToFP(B, x, t, "") : LLVMBuildZExt(B, x, t, "");
+    if (ff && tf)
+        return to == LOOM_FLOAT64 ? LLVMBuildFPExt(B, x, t, "")
+                                  : LLVMBuildFPTrunc(B, x, t, "");
+    if (!ff && !tf)
+        return to == LOOM_INT64 ? LLVMBuildSExt(B, x, t, "")
+                                : LLVMBuildTrunc(B, x, t, "");
+    if (!ff)
+        return LLVMBuildSIToFP(B, x, t, "");
+    /* float -> int: out of range and NaN give INT_MIN, as on x86 */
+    double lim = to == LOOM_INT32 ? 2147483648.0 : 9223372036854775808.0;
+    LLVMTypeRef ft = LLVMTypeOf(x);
+    LLVMValueRef ok = LLVMBuildAnd(
+        B, LLVMBuildFCmp(B, LLVMRealOGE, x, fconst(ft, -lim), ""),
+        LLVMBuildFCmp(B, LLVMRealOLT, x, fconst(ft, lim), ""), "");
+    LLVMValueRef v = LLVMBuildFPToSI(B, x, t, "");
+    LLVMValueRef min = iconst(t, to == LOOM_INT32 ? INT32_MIN : INT64_MIN);
+    return LLVMBuildSelect(B, ok, v, min, "");
+}
+
+/* ---- elementwise ops ---- */
+
+/* NumPy's float floor division and remainder (npy_divmod). */
+static LLVMValueRef float_divmod(em *e, LLVMValueRef a, LLVMValueRef b,
+                                 bool want_mod)
+{
+    LLVMBuilderRef B = e->B;
+    LLVMTypeRef t = LLVMTypeOf(a);
+    LLVMValueRef zero = fconst(t, 0), one = fconst(t, 1);
+    LLVMValueRef mod = LLVMBuildFRem(B, a, b, "");
+    LLVMValueRef div = LLVMBuildFDiv(B, LLVMBuildFSub(B, a, mod, ""), b, "");
+    LLVMValueRef modnz = LLVMBuildFCmp(B, LLVMRealUNE, mod, zero, "");
+    LLVMValueRef fix = LLVMBuildAnd(
+        B, modnz,
+        LLVMBuildXor(B, LLVMBuildFCmp(B, LLVMRealOLT, b, zero, ""),
+                     LLVMBuildFCmp(B, LLVMRealOLT, mod, zero, ""), ""),
+        "");
+    LLVMValueRef mod2 = LLVMBuildSelect(
+        B, fix, LLVMBuildFAdd(B, mod, b, ""),
+        LLVMBuildSelect(B, modnz, mod, intr2(e, "llvm.copysign", zero, b), ""),
+        "");
+    if (want_mod)
+        return mod2;
+    LLVMValueRef div2 = LLVMBuildSelect(B, fix, LLVMBuildFSub(B, div, one, ""),
+                                        div, "");
+    LLVMValueRef fl = intr1(e, "llvm.floor", div2);
+    LLVMValueRef up = LLVMBuildFCmp(
+        B, LLVMRealOGT, LLVMBuildFSub(B, div2, fl, ""), fconst(t, 0.5), "");
+    fl = LLVMBuildSelect(B, up, LLVMBuildFAdd(B, fl, one, ""), fl, "");
+    LLVMValueRef q = LLVMBuildFDiv(B, a, b, "");
+    LLVMValueRef divnz = LLVMBuildFCmp(B, LLVMRealUNE, div2, zero, "");
+    LLVMValueRef r = LLVMBuildSelect(B, divnz, fl,
+                                     intr2(e, "llvm.copysign", zero, q), "");
+    /* division by zero: a / b (inf or nan) */
+    return LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOEQ, b, zero, ""), q,
+                           r, "");
+}
+
+/* Integer floor division / remainder with NumPy's answers for b == 0 (0)
+ * and MIN / -1 (MIN, remainder 0), without the hardware trapping. */
+static LLVMValueRef int_divmod(em *e, LLVMValueRef a, LLVMValueRef b,
+                               bool want_mod)
+{
+    LLVMBuilderRef B = e->B;
+    LLVMTypeRef t = LLVMTypeOf(a);
+    LLVMValueRef zero = iconst(t, 0), one = iconst(t, 1), m1 = iconst(t, -1);
+    LLVMValueRef bz = LLVMBuildICmp(B, LLVMIntEQ, b, zero, "");
+    LLVMValueRef bm1 = LLVMBuildICmp(B, LLVMIntEQ, b, m1, "");
+    LLVMValueRef bs = LLVMBuildSelect(B, LLVMBuildOr(B, bz, bm1, ""), one, b, "");
+    LLVMValueRef q = LLVMBuildSDiv(B, a, bs, "");
+    LLVMValueRef r = LLVMBuildSRem(B, a, bs, "");
+    LLVMValueRef fix = LLVMBuildAnd(
+        B, LLVMBuildICmp(B, LLVMIntNE, r, zero, ""),
+        LLVMBuildXor(B, LLVMBuildICmp(B, LLVMIntSLT, r, zero, ""),
+                     LLVMBuildICmp(B, LLVMIntSLT, b, zero, ""), ""),
+        "");
+    if (want_mod) {
+        LLVMValueRef m = LLVMBuildSelect(B, fix, LLVMBuildAdd(B, r, b, ""), r, "");
+        return LLVMBuildSelect(B, LLVMBuildOr(B, bz, bm1, ""), zero, m, "");
+    }
+    q = LLVMBuildSelect(B, fix, LLVMBuildSub(B, q, one, ""), q, "");
+    q = LLVMBuildSelect(B, bm1, LLVMBuildSub(B, zero, a, ""), q, "");
+    return LLVMBuildSelect(B, bz, zero, q, "");
+}
+
+static LLVMValueRef shift(em *e, LLVMValueRef a, LLVMValueRef b, bool left)
+{
+    LLVMBuilderRef B = e->B;
+    LLVMTypeRef t = LLVMTypeOf(a);
+    unsigned bits = LLVMGetIntTypeWidth(t);
+    LLVMValueRef inrange =
+        LLVMBuildICmp(B, LLVMIntULT, b, iconst(t, bits), "");
+    LLVMValueRef bm = LLVMBuildAnd(B, b, iconst(t, bits - 1), "");
+    if (left)
+        return LLVMBuildSelect(B, inrange, LLVMBuildShl(B, a, bm, ""),
+                               iconst(t, 0), "");
+    LLVMValueRef fill = LLVMBuildSelect(
+        B, LLVMBuildICmp(B, LLVMIntSLT, a, iconst(t, 0), ""), iconst(t, -1),
+        iconst(t, 0), "");
+    return LLVMBuildSelect(B, inrange, LLVMBuildAShr(B, a, bm, ""), fill, "");
+}
+
+static LLVMValueRef fcmp(em *e, LLVMRealPredicate p, LLVMValueRef a,
+                         LLVMValueRef b)
+{
+    return LLVMBuildFCmp(e->B, p, a, b, "");
+}
+
+/* Comparisons in the operands' dtype (the builder promoted them). */
+static LLVMValueRef compare(em *e, graph_op op, int dt, LLVMValueRef a,
+                            LLVMValueRef b)
+{
+    if (graph_is_float((loom_dtype)dt)) {
+        static const LLVMRealPredicate fp[] = {LLVMRealOEQ, LLVMRealUNE,
+                                               LLVMRealOLT, LLVMRealOLE,
+                                               LLVMRealOGT, LLVMRealOGE};
+        return fcmp(e, fp[op - GRAPH_OP_EQ], a, b);
+    }
+    static const LLVMIntPredicate sp[] = {LLVMIntEQ, LLVMIntNE, LLVMIntSLT,
+                                          LLVMIntSLE, LLVMIntSGT, LLVMIntSGE};
+    static const LLVMIntPredicate up[] = {LLVMIntEQ, LLVMIntNE, LLVMIntULT,
+                                          LLVMIntULE, LLVMIntUGT, LLVMIntUGE};
+    return LLVMBuildICmp(e->B, dt == LOOM_BOOL ? up[op - GRAPH_OP_EQ]
+                                               : sp[op - GRAPH_OP_EQ],
+                         a, b, "");
+}
+
+static LLVMValueRef int_recip(em *e, LLVMValueRef a)
+{
+    LLVMBuilderRef B = e->B;
+    LLVMTypeRef t = LLVMTypeOf(a);
+    unsigned bits = LLVMGetIntTypeWidth(t);
+    LLVMValueRef one = iconst(t, 1), m1 = iconst(t, -1);
+    LLVMValueRef r = LLVMBuildSelect(
+        B, LLVMBuildICmp(B, LLVMIntEQ, a, one, ""), one,
+        LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntEQ, a, m1, ""), m1,
+                        iconst(t, 0), ""),
+        "");
+    LLVMValueRef min = iconst(t, bits == 32 ? INT32_MIN : INT64_MIN);
+    return LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntEQ, a, iconst(t, 0), ""),
+                           min, r, "");
+}
+
+static LLVMValueRef sign(em *e, int dt, LLVMValueRef a)
+{
+    LLVMBuilderRef B = e->B;
+    LLVMTypeRef t = LLVMTypeOf(a);
+    if (graph_is_float((loom_dtype)dt)) {
+        LLVMValueRef z = fconst(t, 0);
+        LLVMValueRef r = LLVMBuildSelect(
+            B, fcmp(e, LLVMRealOGT, a, z), fconst(t, 1),
+            LLVMBuildSelect(B, fcmp(e, LLVMRealOLT, a, z), fconst(t, -1), z,
+                            ""),
+            "");
+        return LLVMBuildSelect(B, fcmp(e, LLVMRealUNO, a, a), a, r, "");
+    }
+    LLVMValueRef z = iconst(t, 0);
+    LLVMValueRef gt = LLVMBuildZExt(B, LLVMBuildICmp(B, LLVMIntSGT, a, z, ""), t, "");
+    LLVMValueRef lt = LLVMBuildZExt(B, LLVMBuildICmp(B, LLVMIntSLT, a, z, ""), t, "");
+    return LLVMBuildSub(B, gt, lt, "");
+}
+
+static LLVMValueRef int_pow(em *e, LLVMValueRef a, LLVMValueRef b)
+{
+    LLVMValueRef args[2] = {LLVMBuildSExt(e->B, a, e->i64, ""),
+                            LLVMBuildSExt(e->B, b, e->i64, "")};
+    if (LLVMTypeOf(a) == e->i64) {
+        args[0] = a;
+        args[1] = b;
+    }
+    LLVMValueRef r = helper(e, "loom_rt_ipow", e->i64, 2, args);
+    return LLVMTypeOf(a) == e->i64 ? r : LLVMBuildTrunc(e->B, r, LLVMTypeOf(a), "");
+}
+
+/* The value of graph op `op` (result dtype dt) over emitted arguments x of
+ * argument dtype adt. */
+static LLVMValueRef alu(em *e, graph_op op, int dt, int adt, LLVMValueRef *x)
+{
+    LLVMBuilderRef B = e->B;
+    bool fl = graph_is_float((loom_dtype)adt);
+    bool bo = adt == LOOM_BOOL;
+    LLVMValueRef a = x[0], b = x[1];
+    switch (op) {
+    case GRAPH_OP_CAST: return cast(e, a, adt, dt);
+    case GRAPH_OP_COPY: return a;
+    case GRAPH_OP_NEG: return fl ? LLVMBuildFNeg(B, a, "") : LLVMBuildNeg(B, a, "");
+    case GRAPH_OP_ABS:
+        if (fl) return intr1(e, "llvm.fabs", a);
+        if (bo) return a;
+        return LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, a, iconst(LLVMTypeOf(a), 0), ""),
+                               LLVMBuildNeg(B, a, ""), a, "");
+    case GRAPH_OP_SIGN: return sign(e, adt, a);
+    case GRAPH_OP_SQUARE: return fl ? LLVMBuildFMul(B, a, a, "") : LLVMBuildMul(B, a, a, "");
+    case GRAPH_OP_RECIP:
+        return fl ? LLVMBuildFDiv(B, fconst(LLVMTypeOf(a), 1), a, "") : int_recip(e, a);
+    case GRAPH_OP_SQRT: return intr1(e, "llvm.sqrt", a);
+    case GRAPH_OP_CBRT: return vmath(e, JIT_VM_CBRT, a, NULL);
+    case GRAPH_OP_EXP: return vmath(e, JIT_VM_EXP, a, NULL);
+    case GRAPH_OP_EXP2: return vmath(e, JIT_VM_EXP2, a, NULL);
+    case GRAPH_OP_EXPM1: return vmath(e, JIT_VM_EXPM1, a, NULL);
+    case GRAPH_OP_LOG: return vmath(e, JIT_VM_LOG, a, NULL);
+    case GRAPH_OP_LOG2: return vmath(e, JIT_VM_LOG2, a, NULL);
+    case GRAPH_OP_LOG10: return vmath(e, JIT_VM_LOG10, a, NULL);
+    case GRAPH_OP_LOG1P: return vmath(e, JIT_VM_LOG1P, a, NULL);
+    case GRAPH_OP_SIN: return vmath(e, JIT_VM_SIN, a, NULL);
+    case GRAPH_OP_COS: return vmath(e, JIT_VM_COS, a, NULL);
+    case GRAPH_OP_TAN: return vmath(e, JIT_VM_TAN, a, NULL);
+    case GRAPH_OP_ASIN: return vmath(e, JIT_VM_ASIN, a, NULL);
+    case GRAPH_OP_ACOS: return vmath(e, JIT_VM_ACOS, a, NULL);
+    case GRAPH_OP_ATAN: return vmath(e, JIT_VM_ATAN, a, NULL);
+    case GRAPH_OP_SINH: return vmath(e, JIT_VM_SINH, a, NULL);
+    case GRAPH_OP_COSH: return vmath(e, JIT_VM_COSH, a, NULL);
+    case GRAPH_OP_TANH: return vmath(e, JIT_VM_TANH, a, NULL);
+    case GRAPH_OP_ASINH: return vmath(e, JIT_VM_ASINH, a, NULL);
+    case GRAPH_OP_ACOSH: return vmath(e, JIT_VM_ACOSH, a, NULL);
+    case GRAPH_OP_ATANH: return vmath(e, JIT_VM_ATANH, a, NULL);
+    case GRAPH_OP_SIGMOID: return vmath(e, JIT_VM_SIGMOID, a, NULL);
+    case GRAPH_OP_FLOOR: return intr1(e, "llvm.floor", a);
+    case GRAPH_OP_CEIL: return intr1(e, "llvm.ceil", a);
+    case GRAPH_OP_TRUNC: return intr1(e, "llvm.trunc", a);
+    case GRAPH_OP_RINT: return intr1(e, "llvm.roundeven", a);
+    case GRAPH_OP_ISNAN:
+        return fl ? fcmp(e, LLVMRealUNO, a, a) : LLVMConstInt(e->i1, 0, 0);
+    case GRAPH_OP_ISINF:
+        return fl ? fcmp(e, LLVMRealOEQ, intr1(e, "llvm.fabs", a),
+                         fconst(LLVMTypeOf(a), INFINITY))
+                  : LLVMConstInt(e->i1, 0, 0);
+    case GRAPH_OP_ISFINITE:
+        return fl ? fcmp(e, LLVMRealOLT, intr1(e, "llvm.fabs", a),
+                         fconst(LLVMTypeOf(a), INFINITY))
+                  : LLVMConstInt(e->i1, 1, 0);
+    case GRAPH_OP_SIGNBIT:
+        if (fl) {
+            LLVMTypeRef it = LLVMTypeOf(a) == e->f32 ? e->i32 : e->i64;
+            return LLVMBuildICmp(B, LLVMIntSLT, LLVMBuildBitCast(B, a, it, ""),
+                                 iconst(it, 0), "");
+        }
+        return bo ? LLVMConstInt(e->i1, 0, 0)
+                  : LLVMBuildICmp(B, LLVMIntSLT, a, iconst(LLVMTypeOf(a), 0), "");
+    case GRAPH_OP_NOT: return LLVMBuildNot(B, a, "");
+    case GRAPH_OP_INVERT: return LLVMBuildNot(B, a, "");
+    case GRAPH_OP_ADD:
+        return fl ? LLVMBuildFAdd(B, a, b, "") : bo ? LLVMBuildOr(B, a, b, "") : LLVMBuildAdd(B, a, b, "");
+    case GRAPH_OP_SUB: return fl ? LLVMBuildFSub(B, a, b, "") : LLVMBuildSub(B, a, b, "");
+    case GRAPH_OP_MUL:
+        return fl ? LLVMBuildFMul(B, a, b, "") : bo ? LLVMBuildAnd(B, a, b, "") : LLVMBuildMul(B, a, b, "");
+    case GRAPH_OP_DIV: return LLVMBuildFDiv(B, a, b, "");
+    case GRAPH_OP_FLOORDIV: return fl ? float_divmod(e, a, b, false) : int_divmod(e, a, b, false);
+    case GRAPH_OP_MOD: return fl ? float_divmod(e, a, b, true) : int_divmod(e, a, b, true);
+    case GRAPH_OP_POW: return fl ? vmath(e, JIT_VM_POW, a, b) : int_pow(e, a, b);
+    case GRAPH_OP_MAX:
+        return fl ? intr2(e, "llvm.maximum", a, b) : bo ? LLVMBuildOr(B, a, b, "") : intr2(e, "llvm.smax", a, b);
+    case GRAPH_OP_MIN:
+        return fl ? intr2(e, "llvm.minimum", a, b) : bo ? LLVMBuildAnd(B, a, b, "") : intr2(e, "llvm.smin", a, b);
+    case GRAPH_OP_FMAX:
+        return fl ? intr2(e, "llvm.maxnum", a, b) : bo ? LLVMBuildOr(B, a, b, "") : intr2(e, "llvm.smax", a, b);
+    case GRAPH_OP_FMIN:
+        return fl ? intr2(e, "llvm.minnum", a, b) : bo ? LLVMBuildAnd(B, a, b, "") : intr2(e, "llvm.smin", a, b);
+    case GRAPH_OP_ATAN2: return vmath(e, JIT_VM_ATAN2, a, b);
+    case GRAPH_OP_HYPOT: return vmath(e, JIT_VM_HYPOT, a, b);
+    case GRAPH_OP_LOGADDEXP: return vmath(e, JIT_VM_LOGADDEXP, a, b);
+    case GRAPH_OP_COPYSIGN: return intr2(e, "llvm.copysign", a, b);
+    case GRAPH_OP_EQ: case GRAPH_OP_NE: case GRAPH_OP_LT:
+    case GRAPH_OP_LE: case GRAPH_OP_GT: case GRAPH_OP_GE:
+        return compare(e, op, adt, a, b);
+    case GRAPH_OP_AND: case GRAPH_OP_BAND: return LLVMBuildAnd(B, a, b, "");
+    case GRAPH_OP_OR: case GRAPH_OP_BOR: return LLVMBuildOr(B, a, b, "");
+    case GRAPH_OP_XOR: case GRAPH_OP_BXOR: return LLVMBuildXor(B, a, b, "");
+    case GRAPH_OP_SHL: return shift(e, a, b, true);
+    case GRAPH_OP_SHR: return shift(e, a, b, false);
+    case GRAPH_OP_WHERE: return LLVMBuildSelect(B, a, b, x[2], "");
+    default:
+        fail(e, "emit: op has no lowering");
+        return LLVMGetUndef(ty(e, dt));
+    }
+}
+
+/* ---- values ---- */
+
+static LLVMValueRef value(em *e, int v);
+
+static LLVMValueRef value_uncached(em *e, int v)
+{
+    const kir_val *x = &e->k->vals[v];
+    LLVMBuilderRef B = e->B;
+    switch (x->op) {
+    case KV_CONST:
+        if (graph_is_float((loom_dtype)x->dtype))
+            return fconst(ty(e, x->dtype), x->imm.f);
+        return iconst(ty(e, x->dtype), x->imm.i);
+    case KV_PARAM:
+        return e->params[x->a];
+    case KV_VAR:
+        return e->loopvar[x->a];
+    case KV_IADD:
+        return LLVMBuildAdd(B, value(e, x->a), value(e, x->b), "");
+    case KV_IMUL:
+        return LLVMBuildMul(B, value(e, x->a), value(e, x->b), "");
+    case KV_LOAD: {
+        LLVMTypeRef mt = memty(e, x->dtype);
+        LLVMValueRef idx = value(e, x->b);
+        LLVMValueRef p = LLVMBuildGEP2(B, mt, e->bufs[x->a], &idx, 1, "");
+        LLVMValueRef l = LLVMBuildLoad2(B, mt, p, "");
+        if (x->dtype == LOOM_BOOL)
+            return LLVMBuildICmp(B, LLVMIntNE, l, LLVMConstInt(e->i8, 0, 0), "");
+        return l;
+    }
+    case KV_ALU: {
+        LLVMValueRef a[3] = {NULL, NULL, NULL};
+        int args[3] = {x->a, x->b, x->c};
+        for (int i = 0; i < 3; i++)
+            if (args[i] >= 0)
+                a[i] = value(e, args[i]);
+        /* WHERE's dtype of interest is its value operands' */
+        int adt = e->k->vals[x->gop == GRAPH_OP_WHERE ? x->b : x->a].dtype;
+        return alu(e, (graph_op)x->gop, x->dtype, adt, a);
+    }
+    case KV_ACC: {
+        const kir_acc *acc = &e->k->accs[x->a];
+        if (acc->red == GRAPH_OP_RARGMAX || acc->red == GRAPH_OP_RARGMIN)
+            return LLVMBuildLoad2(B, e->i64, e->acci[x->a], "");
+        LLVMValueRef r = LLVMBuildLoad2(B, ty(e, acc->dtype), e->accv[x->a], "");
+        return cast(e, r, acc->dtype, acc->out_dtype);
+    }
+    }
+    fail(e, "emit: bad value");
+    return LLVMGetUndef(e->i64);
+}
+
+static LLVMValueRef value(em *e, int v)
+{
+    if (e->memo[v] && e->memo_depth[v] <= e->depth)
+        return e->memo[v];
+    LLVMValueRef r = value_uncached(e, v);
+    /* loads of accumulators change as phases run: never memoized */
+    if (e->k->vals[v].op != KV_ACC) {
+        e->memo[v] = r;
+        e->memo_depth[v] = e->depth;
+    }
+    return r;
+}
+
+/* Forgets values emitted deeper than the current depth. */
+static void forget(em *e)
+{
+    for (int i = 0; i < e->k->nvals; i++)
+        if (e->memo[i] && e->memo_depth[i] > e->depth)
+            e->memo[i] = NULL;
+}
+
+/* ---- accumulators ---- */
+
+static LLVMValueRef identity(em *e, const kir_acc *acc)
+{
+    LLVMTypeRef t = ty(e, acc->dtype);
+    bool fl = graph_is_float((loom_dtype)acc->dtype);
+    int64_t imin = acc->dtype == LOOM_INT32 ? INT32_MIN : INT64_MIN;
+    int64_t imax = acc->dtype == LOOM_INT32 ? INT32_MAX : INT64_MAX;
+    switch (acc->red) {
+    case GRAPH_OP_RSUM:
+        return fl ? fconst(t, 0) : iconst(t, 0);
+    case GRAPH_OP_RPROD:
+        return fl ? fconst(t, 1) : iconst(t, 1);
+    case GRAPH_OP_RMAX:
+    case GRAPH_OP_RARGMAX:
+        return fl ? fconst(t, -INFINITY) : acc->dtype == LOOM_BOOL ? LLVMConstInt(t, 0, 0) : iconst(t, imin);
+    case GRAPH_OP_RMIN:
+    case GRAPH_OP_RARGMIN:
+        return fl ? fconst(t, INFINITY) : acc->dtype == LOOM_BOOL ? LLVMConstInt(t, 1, 0) : iconst(t, imax);
+    case GRAPH_OP_RFMAX:
+    case GRAPH_OP_RFMIN:
+        return fl ? fconst(t, NAN) : iconst(t, acc->red == GRAPH_OP_RFMAX ? imin : imax);
+    case GRAPH_OP_RANY:
+        return LLVMConstInt(e->i1, 0, 0);
+    case GRAPH_OP_RALL:
+        return LLVMConstInt(e->i1, 1, 0);
+    default:
+        fail(e, "emit: reduction has no lowering");
+        return LLVMGetUndef(t);
+    }
+}
+
+static void acc_update(em *e, int a, LLVMValueRef v, LLVMValueRef idx,
+                       int vdt)
+{
+    const kir_acc *acc = &e->k->accs[a];
+    LLVMBuilderRef B = e->B;
+    LLVMTypeRef t = ty(e, acc->dtype);
+    v = cast(e, v, vdt, acc->dtype);
+    LLVMValueRef old = LLVMBuildLoad2(B, t, e->accv[a], "");
+    bool fl = graph_is_float((loom_dtype)acc->dtype);
+    LLVMValueRef r;
+    switch (acc->red) {
+    case GRAPH_OP_RSUM:
+        r = fl ? LLVMBuildFAdd(B, old, v, "") : LLVMBuildAdd(B, old, v, "");
+        break;
+    case GRAPH_OP_RPROD:
+        r = fl ? LLVMBuildFMul(B, old, v, "") : LLVMBuildMul(B, old, v, "");
+        break;
+    case GRAPH_OP_RMAX:
+    case GRAPH_OP_RMIN: {
+        graph_op op = acc->red == GRAPH_OP_RMAX ? GRAPH_OP_MAX : GRAPH_OP_MIN;
+        LLVMValueRef x[2] = {old, v};
+        r = alu(e, op, acc->dtype, acc->dtype, x);
+        break;
+    }
+    case GRAPH_OP_RFMAX:
+    case GRAPH_OP_RFMIN: {
+        graph_op op = acc->red == GRAPH_OP_RFMAX ? GRAPH_OP_FMAX : GRAPH_OP_FMIN;
+        LLVMValueRef x[2] = {old, v};
+        r = alu(e, op, acc->dtype, acc->dtype, x);
+        break;
+    }
+    case GRAPH_OP_RANY:
+        r = LLVMBuildOr(B, old, v, "");
+        break;
+    case GRAPH_OP_RALL:
+        r = LLVMBuildAnd(B, old, v, "");
+        break;
+    case GRAPH_OP_RARGMAX:
+    case GRAPH_OP_RARGMIN: {
+        bool mx = acc->red == GRAPH_OP_RARGMAX;
+        LLVMValueRef better;
+        if (fl) {
+            /* the first NaN wins and stays */
+            LLVMValueRef cmp = fcmp(e, mx ? LLVMRealOGT : LLVMRealOLT, v, old);
+            better = LLVMBuildAnd(
+                B, LLVMBuildNot(B, fcmp(e, LLVMRealUNO, old, old), ""),
+                LLVMBuildOr(B, cmp, fcmp(e, LLVMRealUNO, v, v), ""), "");
+        } else {
+            bool bo = acc->dtype == LOOM_BOOL;
+            better = LLVMBuildICmp(B, mx ? (bo ? LLVMIntUGT : LLVMIntSGT)
+                                         : (bo ? LLVMIntULT : LLVMIntSLT),
+                                   v, old, "");
+        }
+        LLVMValueRef oi = LLVMBuildLoad2(B, e->i64, e->acci[a], "");
+        LLVMBuildStore(B, LLVMBuildSelect(B, better, idx, oi, ""), e->acci[a]);
+        r = LLVMBuildSelect(B, better, v, old, "");
+        break;
+    }
+    default:
+        fail(e, "emit: reduction has no lowering");
+        return;
+    }
+    if (fl && LLVMIsAInstruction(r) && LLVMCanValueUseFastMathFlags(r))
+        LLVMSetFastMathFlags(r, LLVMFastMathAllowReassoc);
+    LLVMBuildStore(B, r, e->accv[a]);
+}
+
+/* ---- statements ---- */
+
+static void open_loop(em *e, int var, LLVMValueRef end, bool parallel)
+{
+    if (e->depth + 1 >= MAXDEPTH) {
+        fail(e, "emit: loops nested too deep");
+        return;
+    }
+    LLVMBuilderRef B = e->B;
+    LLVMValueRef start = parallel ? e->lo : LLVMConstInt(e->i64, 0, 0);
+    if (parallel)
+        end = e->hi;
+    LLVMBasicBlockRef pre = LLVMGetInsertBlock(B);
+    LLVMBasicBlockRef header = LLVMAppendBasicBlockInContext(e->C, e->fn, "loop");
+    LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(e->C, e->fn, "after");
+    LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, start, end, ""), header, exit);
+    LLVMPositionBuilderAtEnd(B, header);
+    LLVMValueRef phi = LLVMBuildPhi(B, e->i64, "i");
+    LLVMAddIncoming(phi, &start, &pre, 1);
+    loopinfo *l = &e->loops[++e->depth];
+    *l = (loopinfo){phi, end, header, exit};
+    e->loopvar[var] = phi;
+}
+
+static void close_loop(em *e)
+{
+    LLVMBuilderRef B = e->B;
+    loopinfo *l = &e->loops[e->depth];
+    LLVMValueRef next = LLVMBuildAdd(B, l->var, LLVMConstInt(e->i64, 1, 0), "");
+    LLVMBasicBlockRef latch = LLVMGetInsertBlock(B);
+    LLVMAddIncoming(l->var, &next, &latch, 1);
+    LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, next, l->end, ""),
+                    l->header, l->exit);
+    LLVMPositionBuilderAtEnd(B, l->exit);
+    e->depth--;
+    forget(e);
+}
+
+static void statements(em *e)
+{
+    const jit_kernel *k = e->k;
+    for (int i = 0; i < k->nstmts && !e->failed; i++) {
+        const kir_stmt *s = &k->stmts[i];
+        switch (s->op) {
+        case KS_LOOP:
+            open_loop(e, s->a, value(e, s->b), s->c & KIR_LOOP_PARALLEL);
+            break;
+        case KS_END:
+            close_loop(e);
+            break;
+        case KS_ACC_INIT: {
+            const kir_acc *acc = &k->accs[s->a];
+            LLVMBuildStore(e->B, identity(e, acc), e->accv[s->a]);
+            if (e->acci[s->a])
+                LLVMBuildStore(e->B, LLVMConstInt(e->i64, 0, 0), e->acci[s->a]);
+            break;
+        }
+        case KS_ACC_UPDATE:
+            acc_update(e, s->a, value(e, s->b), s->c >= 0 ? value(e, s->c) : NULL,
+                       k->vals[s->b].dtype);
+            break;
+        case KS_STORE: {
+            int dt = k->bufs[s->a].dtype;
+            LLVMValueRef v = value(e, s->c);
+            if (dt == LOOM_BOOL)
+                v = LLVMBuildZExt(e->B, v, e->i8, "");
+            LLVMValueRef idx = value(e, s->b);
+            LLVMValueRef p = LLVMBuildGEP2(e->B, memty(e, dt), e->bufs[s->a], &idx, 1, "");
+            LLVMBuildStore(e->B, v, p);
+            break;
+        }
+        }
+    }
+}
+
+/* ---- functions ---- */
+
+static void add_attr(em *e, LLVMValueRef f, unsigned idx, const char *name)
+{
+    unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+    LLVMAddAttributeAtIndex(f, idx, LLVMCreateEnumAttribute(e->C, kind, 0));
+}
+
+/* The body: (ptr noalias b0, ..., ptr params, i64 lo, i64 hi). */
+static LLVMValueRef emit_body(em *e, const char *name)
+{
+    const jit_kernel *k = e->k;
+    int n = k->nbufs;
+    LLVMTypeRef pt[JIT_EMIT_MAXARGS];
+    for (int i = 0; i < n; i++)
+        pt[i] = e->ptr;
+    pt[n] = e->ptr;
+    pt[n + 1] = e->i64;
+    pt[n + 2] = e->i64;
+    LLVMTypeRef ft = LLVMFunctionType(LLVMVoidTypeInContext(e->C), pt,
+                                      (unsigned)(n + 3), 0);
+    char bname[96];
+    snprintf(bname, sizeof bname, "%s.body", name);
+    LLVMValueRef f = LLVMAddFunction(e->M, bname, ft);
+    LLVMSetLinkage(f, LLVMInternalLinkage);
+    for (int i = 0; i < n; i++)
+        add_attr(e, f, (unsigned)i + 1, "noalias");
+    add_attr(e, f, LLVMAttributeFunctionIndex, "nounwind");
+    e->fn = f;
+    LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(e->C, f, "entry");
+    LLVMPositionBuilderAtEnd(e->B, entry);
+    for (int i = 0; i < n; i++)
+        e->bufs[i] = LLVMGetParam(f, (unsigned)i);
+    LLVMValueRef P = LLVMGetParam(f, (unsigned)n);
+    for (int i = 0; i < k->nparams; i++) {
+        LLVMValueRef idx = LLVMConstInt(e->i64, (unsigned long long)i, 0);
+        LLVMValueRef p = LLVMBuildGEP2(e->B, e->i64, P, &idx, 1, "");
+        e->params[i] = LLVMBuildLoad2(e->B, e->i64, p, "");
+    }
+    e->lo = LLVMGetParam(f, (unsigned)n + 1);
+    e->hi = LLVMGetParam(f, (unsigned)n + 2);
+    for (int i = 0; i < k->naccs; i++) {
+        e->accv[i] = LLVMBuildAlloca(e->B, ty(e, k->accs[i].dtype), "acc");
+        if (k->accs[i].red == GRAPH_OP_RARGMAX || k->accs[i].red == GRAPH_OP_RARGMIN)
+            e->acci[i] = LLVMBuildAlloca(e->B, e->i64, "acci");
+    }
+    statements(e);
+    LLVMBuildRetVoid(e->B);
+    return f;
+}
+
+/* The entry: (ptr bufs, ptr params, i64 lo, i64 hi) -> body(...). */
+static void emit_entry(em *e, const char *name, LLVMValueRef body)
+{
+    int n = e->k->nbufs;
+    LLVMTypeRef pt[4] = {e->ptr, e->ptr, e->i64, e->i64};
+    LLVMTypeRef ft = LLVMFunctionType(LLVMVoidTypeInContext(e->C), pt, 4, 0);
+    LLVMValueRef f = LLVMAddFunction(e->M, name, ft);
+    add_attr(e, f, LLVMAttributeFunctionIndex, "nounwind");
+    LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(e->C, f, "entry");
+    LLVMPositionBuilderAtEnd(e->B, entry);
+    LLVMValueRef args[JIT_EMIT_MAXARGS];
+    LLVMValueRef bufs = LLVMGetParam(f, 0);
+    for (int i = 0; i < n; i++) {
+        LLVMValueRef idx = LLVMConstInt(e->i64, (unsigned long long)i, 0);
+        LLVMValueRef p = LLVMBuildGEP2(e->B, e->ptr, bufs, &idx, 1, "");
+        args[i] = LLVMBuildLoad2(e->B, e->ptr, p, "");
+    }
+    args[n] = LLVMGetParam(f, 1);
+    args[n + 1] = LLVMGetParam(f, 2);
+    args[n + 2] = LLVMGetParam(f, 3);
+    LLVMBuildCall2(e->B, LLVMGlobalGetValueType(body), body, args,
+                   (unsigned)n + 3, "");
+    LLVMBuildRetVoid(e->B);
+}
+
+bool jit_emit(LLVMModuleRef M, const jit_kernel *k, const char *name,
+              char *err, size_t errlen)
+{
+    if (k->nbufs + 3 > JIT_EMIT_MAXARGS) {
+        snprintf(err, errlen, "emit: too many buffers (%d)", k->nbufs);
+        return false;
+    }
+    em e = {.k = k, .M = M, .err = err, .errlen = errlen};
+    e.C = LLVMGetModuleContext(M);
+    e.B = LLVMCreateBuilderInContext(e.C);
+    e.i1 = LLVMInt1TypeInContext(e.C);
+    e.i8 = LLVMInt8TypeInContext(e.C);
+    e.i32 = LLVMInt32TypeInContext(e.C);
+    e.i64 = LLVMInt64TypeInContext(e.C);
+    e.f32 = LLVMFloatTypeInContext(e.C);
+    e.f64 = LLVMDoubleTypeInContext(e.C);
+    e.ptr = LLVMPointerTypeInContext(e.C, 0);
+    LLVMValueRef bufs[JIT_EMIT_MAXARGS];
+    e.bufs = bufs;
+    size_t nv = (size_t)k->nvals + 1, np = (size_t)k->nparams + 1,
+           na = (size_t)k->naccs + 1, nl = (size_t)k->nloops + 1;
+    e.params = calloc(np, sizeof(LLVMValueRef));
+    e.accv = calloc(na, sizeof(LLVMValueRef));
+    e.acci = calloc(na, sizeof(LLVMValueRef));
+    e.memo = calloc(nv, sizeof(LLVMValueRef));
+    e.memo_depth = calloc(nv, sizeof(int));
+    e.loopvar = calloc(nl, sizeof(LLVMValueRef));
+    if (!e.params || !e.accv || !e.acci || !e.memo || !e.memo_depth ||
+        !e.loopvar) {
+        snprintf(err, errlen, "emit: out of memory");
+        e.failed = true;
+    } else {
+        LLVMValueRef body = emit_body(&e, name);
+        if (!e.failed)
+            emit_entry(&e, name, body);
+    }
+    free(e.params);
+    free(e.accv);
+    free(e.acci);
+    free(e.memo);
+    free(e.memo_depth);
+    free(e.loopvar);
+    LLVMDisposeBuilder(e.B);
+    return !e.failed;
+}

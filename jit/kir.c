@@ -1,0 +1,325 @@
+/*
+ * kir.c -- building, hashing and printing kernel IR.
+ */
+#include "jit/kir.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+void jit_kernel_init(jit_kernel *k, const rt_alloc *a)
+{
+    memset(k, 0, sizeof *k);
+    k->alloc = *a;
+}
+
+void jit_kernel_free(jit_kernel *k)
+{
+    rt_free(&k->alloc, k->vals, (size_t)k->vcap * sizeof(kir_val));
+    rt_free(&k->alloc, k->stmts, (size_t)k->scap * sizeof(kir_stmt));
+    rt_free(&k->alloc, k->accs, (size_t)k->acap * sizeof(kir_acc));
+    rt_free(&k->alloc, k->bufs, (size_t)k->bcap * sizeof(kir_buf));
+    rt_free(&k->alloc, k->params, (size_t)k->pcap * sizeof(int64_t));
+    memset(k, 0, sizeof *k);
+}
+
+static bool grow(jit_kernel *k, void **arr, int *cap, int need, size_t elt)
+{
+    if (need <= *cap)
+        return true;
+    int ncap = *cap ? *cap * 2 : 32;
+    void *p = rt_realloc(&k->alloc, *arr, (size_t)*cap * elt,
+                         (size_t)ncap * elt);
+    if (!p) {
+        k->oom = true;
+        return false;
+    }
+    *arr = p;
+    *cap = ncap;
+    return true;
+}
+
+int jit_param_class(int64_t v)
+{
+    return v == 0 ? 0 : v == 1 ? 1 : 2;
+}
+
+/*
+ * Values are deduplicated by a linear scan from the end: kernels have at
+ * most a few hundred values, and recent values are the likely matches.
+ * Parameters are never merged (equal sizes by coincidence must not change
+ * the structure).
+ */
+int jit_val(jit_kernel *k, kir_val v)
+{
+    if (v.op != KV_PARAM) {
+        for (int i = k->nvals - 1; i >= 0; i--) {
+            const kir_val *w = &k->vals[i];
+            if (w->op == v.op && w->dtype == v.dtype && w->gop == v.gop &&
+                w->a == v.a && w->b == v.b && w->c == v.c &&
+                w->imm.i == v.imm.i)
+                return i;
+        }
+    }
+    if (!grow(k, (void **)&k->vals, &k->vcap, k->nvals + 1, sizeof(kir_val)))
+        return -1;
+    k->vals[k->nvals] = v;
+    return k->nvals++;
+}
+
+int jit_const_i(jit_kernel *k, int64_t v)
+{
+    return jit_val(k, (kir_val){.op = KV_CONST, .dtype = LOOM_INT64,
+                                .a = -1, .b = -1, .c = -1, .imm.i = v});
+}
+
+int jit_param(jit_kernel *k, int64_t v)
+{
+    if (!grow(k, (void **)&k->params, &k->pcap, k->nparams + 1,
+              sizeof(int64_t)))
+        return -1;
+    k->params[k->nparams] = v;
+    return jit_val(k, (kir_val){.op = KV_PARAM, .dtype = LOOM_INT64,
+                                .a = k->nparams++, .b = -1, .c = -1,
+                                .imm.i = jit_param_class(v)});
+}
+
+int jit_stmt(jit_kernel *k, kir_sop op, int a, int b, int c)
+{
+    if (!grow(k, (void **)&k->stmts, &k->scap, k->nstmts + 1,
+              sizeof(kir_stmt)))
+        return -1;
+    k->stmts[k->nstmts] = (kir_stmt){(uint8_t)op, a, b, c};
+    return k->nstmts++;
+}
+
+int jit_acc(jit_kernel *k, graph_op red, loom_dtype dtype,
+            loom_dtype out_dtype)
+{
+    if (!grow(k, (void **)&k->accs, &k->acap, k->naccs + 1, sizeof(kir_acc)))
+        return -1;
+    k->accs[k->naccs] =
+        (kir_acc){(uint16_t)red, (uint8_t)dtype, (uint8_t)out_dtype};
+    return k->naccs++;
+}
+
+int jit_buf(jit_kernel *k, loom_dtype dtype, bool output)
+{
+    if (!grow(k, (void **)&k->bufs, &k->bcap, k->nbufs + 1, sizeof(kir_buf)))
+        return -1;
+    k->bufs[k->nbufs] = (kir_buf){(uint8_t)dtype, output};
+    return k->nbufs++;
+}
+
+/* The structural constant value of v if it is a constant or a parameter
+ * of class 0/1; -1 otherwise (with *known false). */
+static int64_t known_value(const jit_kernel *k, int v, bool *known)
+{
+    const kir_val *x = &k->vals[v];
+    *known = true;
+    if (x->op == KV_CONST)
+        return x->imm.i;
+    if (x->op == KV_PARAM && x->imm.i < 2)
+        return x->imm.i;
+    *known = false;
+    return -1;
+}
+
+int jit_iadd(jit_kernel *k, int a, int b)
+{
+    if (a < 0 || b < 0)
+        return -1;
+    bool ka, kb;
+    int64_t va = known_value(k, a, &ka), vb = known_value(k, b, &kb);
+    if (ka && va == 0)
+        return b;
+    if (kb && vb == 0)
+        return a;
+    if (ka && kb && k->vals[a].op == KV_CONST && k->vals[b].op == KV_CONST)
+        return jit_const_i(k, va + vb);
+    if (a > b) { /* canonical operand order for CSE */
+        int t = a;
+        a = b;
+        b = t;
+    }
+    return jit_val(k, (kir_val){.op = KV_IADD, .dtype = LOOM_INT64, .a = a,
+                                .b = b, .c = -1});
+}
+
+int jit_imul(jit_kernel *k, int a, int b)
+{
+    if (a < 0 || b < 0)
+        return -1;
+    bool ka, kb;
+    int64_t va = known_value(k, a, &ka), vb = known_value(k, b, &kb);
+    if ((ka && va == 0) || (kb && vb == 0))
+        return jit_const_i(k, 0);
+    if (ka && va == 1)
+        return b;
+    if (kb && vb == 1)
+        return a;
+    if (ka && kb && k->vals[a].op == KV_CONST && k->vals[b].op == KV_CONST)
+        return jit_const_i(k, va * vb);
+    if (a > b) {
+        int t = a;
+        a = b;
+        b = t;
+    }
+    return jit_val(k, (kir_val){.op = KV_IMUL, .dtype = LOOM_INT64, .a = a,
+                                .b = b, .c = -1});
+}
+
+/* ---- hashing ---- */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    return h * 0xff51afd7ed558ccdull;
+}
+
+void jit_kernel_hash(jit_kernel *k)
+{
+    uint64_t h = mix(0x6b6972, (uint64_t)k->nloops);
+    h = mix(h, (uint64_t)k->nparams);
+    for (int i = 0; i < k->nvals; i++) {
+        const kir_val *v = &k->vals[i];
+        h = mix(h, (uint64_t)v->op | (uint64_t)v->dtype << 8 |
+                       (uint64_t)v->gop << 16);
+        h = mix(h, (uint64_t)(uint32_t)v->a | (uint64_t)(uint32_t)v->b << 32);
+        h = mix(h, (uint64_t)(uint32_t)v->c);
+        h = mix(h, (uint64_t)v->imm.i);
+    }
+    for (int i = 0; i < k->nstmts; i++) {
+        const kir_stmt *s = &k->stmts[i];
+        h = mix(h, (uint64_t)s->op | (uint64_t)(uint32_t)s->a << 8);
+        h = mix(h, (uint64_t)(uint32_t)s->b | (uint64_t)(uint32_t)s->c << 32);
+    }
+    for (int i = 0; i < k->naccs; i++)
+        h = mix(h, (uint64_t)k->accs[i].red | (uint64_t)k->accs[i].dtype << 16 |
+                       (uint64_t)k->accs[i].out_dtype << 24);
+    for (int i = 0; i < k->nbufs; i++)
+        h = mix(h, (uint64_t)k->bufs[i].dtype | (uint64_t)k->bufs[i].output << 8);
+    k->hash = h;
+}
+
+/* ---- printing ---- */
+
+static const char *short_dtype(int t)
+{
+    static const char *n[] = {"b1", "i32", "i64", "f32", "f64"};
+    return (unsigned)t < 5 ? n[t] : "?";
+}
+
+/* Prints value v as an expression (small trees inline, shared ones by
+ * number). */
+static void print_val(const jit_kernel *k, int v, FILE *out, int depth)
+{
+    const kir_val *x = &k->vals[v];
+    switch (x->op) {
+    case KV_CONST:
+        if (graph_is_float((loom_dtype)x->dtype))
+            fprintf(out, "%.17g", x->imm.f);
+        else
+            fprintf(out, "%" PRId64, x->imm.i);
+        return;
+    case KV_PARAM:
+        fprintf(out, "p%d", x->a);
+        return;
+    case KV_VAR:
+        fprintf(out, "i%d", x->a);
+        return;
+    case KV_ACC:
+        fprintf(out, "acc%d", x->a);
+        return;
+    default:
+        break;
+    }
+    if (depth > 6) {
+        fprintf(out, "v%d", v);
+        return;
+    }
+    switch (x->op) {
+    case KV_IADD:
+    case KV_IMUL:
+        fputc('(', out);
+        print_val(k, x->a, out, depth + 1);
+        fputs(x->op == KV_IADD ? " + " : "*", out);
+        print_val(k, x->b, out, depth + 1);
+        fputc(')', out);
+        return;
+    case KV_LOAD:
+        fprintf(out, "b%d[", x->a);
+        print_val(k, x->b, out, depth + 1);
+        fputc(']', out);
+        return;
+    case KV_ALU:
+        fprintf(out, "%s.%s(", graph_ops[x->gop].npname,
+                short_dtype(x->dtype));
+        print_val(k, x->a, out, depth + 1);
+        if (x->b >= 0) {
+            fputs(", ", out);
+            print_val(k, x->b, out, depth + 1);
+        }
+        if (x->c >= 0) {
+            fputs(", ", out);
+            print_val(k, x->c, out, depth + 1);
+        }
+        fputc(')', out);
+        return;
+    default:
+        fprintf(out, "v%d", v);
+    }
+}
+
+void jit_kernel_print(const jit_kernel *k, FILE *out)
+{
+    fprintf(out, "kernel %s(", k->name);
+    for (int i = 0; i < k->nbufs; i++)
+        fprintf(out, "%s%s%s *b%d", i ? ", " : "",
+                k->bufs[i].output ? "out " : "",
+                loom_dtype_name((loom_dtype)k->bufs[i].dtype), i);
+    fprintf(out, ")  params:");
+    for (int i = 0; i < k->nparams; i++)
+        fprintf(out, " p%d=%" PRId64, i, k->params[i]);
+    fputc('\n', out);
+    int depth = 1;
+    for (int i = 0; i < k->nstmts; i++) {
+        const kir_stmt *s = &k->stmts[i];
+        if (s->op == KS_END) {
+            depth--;
+            continue;
+        }
+        fprintf(out, "%*s", 2 * depth, "");
+        switch (s->op) {
+        case KS_LOOP:
+            fprintf(out, "%sfor i%d in 0..", s->c & KIR_LOOP_PARALLEL
+                                                 ? "parallel " : "",
+                    s->a);
+            print_val(k, s->b, out, 0);
+            fputs(":\n", out);
+            depth++;
+            break;
+        case KS_ACC_INIT:
+            fprintf(out, "acc%d = %s identity (%s)\n", s->a,
+                    graph_ops[k->accs[s->a].red].npname,
+                    short_dtype(k->accs[s->a].dtype));
+            break;
+        case KS_ACC_UPDATE:
+            fprintf(out, "acc%d = %s(acc%d, ", s->a,
+                    graph_ops[k->accs[s->a].red].npname, s->a);
+            print_val(k, s->b, out, 0);
+            if (s->c >= 0) {
+                fputs(" @ ", out);
+                print_val(k, s->c, out, 0);
+            }
+            fputs(")\n", out);
+            break;
+        case KS_STORE:
+            fprintf(out, "b%d[", s->a);
+            print_val(k, s->b, out, 0);
+            fputs("] = ", out);
+            print_val(k, s->c, out, 0);
+            fputc('\n', out);
+            break;
+        }
+    }
+}

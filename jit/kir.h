@@ -1,0 +1,121 @@
+/*
+ * kir.h -- the loop-nest kernel IR: what jit/lower.c makes of a fused group
+ * and jit/emit.c turns into LLVM IR.
+ *
+ * Prefix jit_ (kir_ for the IR's own types).  A kernel is a tree of
+ * statements (loops, accumulator updates, stores) over a DAG of values
+ * (constants, loop variables, int64 parameters, loads, elementwise ops).
+ *
+ * Sizes are not part of a kernel: extents, strides and offsets are int64
+ * *parameters* read from an array at run time.  What is part of it is
+ * everything that changes the code: dtypes, ops, the loop structure, and
+ * for each stride whether it is 0, 1 or something else.  jit_kernel_hash
+ * hashes exactly that, so kernels that differ only in sizes share code.
+ *
+ * The compiled function has the signature
+ *     void kernel(void **bufs, const int64_t *params, int64_t lo,
+ *                 int64_t hi);
+ * and runs iterations [lo, hi) of its outermost loop (the parallel one);
+ * a kernel with no loops ignores lo and hi.
+ */
+#ifndef LOOM_KIR_H
+#define LOOM_KIR_H
+
+#include "graph/graph.h"
+
+typedef enum kir_vop {
+    KV_CONST, /* dtype, imm */
+    KV_PARAM, /* int64 params[a] */
+    KV_VAR,   /* int64 variable of loop a */
+    KV_IADD,  /* int64 a + b */
+    KV_IMUL,  /* int64 a * b */
+    KV_LOAD,  /* element b (int64 index value) of buffer a */
+    KV_ALU,   /* graph op gop over args a, b, c (-1 when absent) */
+    KV_ACC,   /* result of accumulator a (argmin/argmax: the index) */
+} kir_vop;
+
+typedef struct kir_val {
+    uint8_t op;
+    uint8_t dtype;
+    uint16_t gop;
+    int32_t a, b, c;
+    graph_scalar imm;
+} kir_val;
+
+typedef enum kir_sop {
+    KS_LOOP,       /* for var a in [0, value b): ...  c: KIR_LOOP_* flags */
+    KS_END,        /* closes the innermost open loop */
+    KS_ACC_INIT,   /* accumulator a = its identity */
+    KS_ACC_UPDATE, /* accumulator a <- op(a, value b); c: index (argmax) */
+    KS_STORE,      /* buffer a [value b] = value c */
+} kir_sop;
+
+enum { KIR_LOOP_PARALLEL = 1 };
+
+typedef struct kir_stmt {
+    uint8_t op;
+    int32_t a, b, c;
+} kir_stmt;
+
+/* An accumulator: the reduction op (GRAPH_OP_RSUM...), the dtype it
+ * accumulates in and the dtype of its result. */
+typedef struct kir_acc {
+    uint16_t red;
+    uint8_t dtype;
+    uint8_t out_dtype;
+} kir_acc;
+
+typedef struct kir_buf {
+    uint8_t dtype;
+    uint8_t output;
+} kir_buf;
+
+typedef struct jit_kernel {
+    char name[64];
+    kir_val *vals;
+    int nvals, vcap;
+    kir_stmt *stmts;
+    int nstmts, scap;
+    kir_acc *accs;
+    int naccs, acap;
+    kir_buf *bufs;
+    int nbufs, bcap;
+    int nloops;
+    int64_t *params; /* this instance's parameter values */
+    int nparams, pcap;
+    uint64_t hash;   /* of the structure, filled by jit_kernel_hash */
+    rt_alloc alloc;
+    bool oom;        /* an append failed; the kernel is unusable */
+} jit_kernel;
+
+void jit_kernel_init(jit_kernel *k, const rt_alloc *a);
+void jit_kernel_free(jit_kernel *k);
+
+/* Appenders: return the new value/statement/acc/buffer index, or -1 (and
+ * set k->oom) if memory is out.  jit_val_* return existing identical
+ * values (a kernel-local CSE). */
+int jit_val(jit_kernel *k, kir_val v);
+int jit_const_i(jit_kernel *k, int64_t v);
+/* A parameter with value v; its "class" (0, 1, other) is part of the
+ * structure: a 0 or 1 parameter used as a stride folds into the code. */
+int jit_param(jit_kernel *k, int64_t v);
+int jit_stmt(jit_kernel *k, kir_sop op, int a, int b, int c);
+int jit_acc(jit_kernel *k, graph_op red, loom_dtype dtype,
+            loom_dtype out_dtype);
+int jit_buf(jit_kernel *k, loom_dtype dtype, bool output);
+
+/* int64 index arithmetic that folds constants and parameters of class 0
+ * and 1 (x*0, x*1, x+0). */
+int jit_iadd(jit_kernel *k, int a, int b);
+int jit_imul(jit_kernel *k, int a, int b);
+
+/* Parameter class: 0, 1, or 2 for any other value. */
+int jit_param_class(int64_t v);
+
+/* Hashes the structure (not the parameter values) into k->hash. */
+void jit_kernel_hash(jit_kernel *k);
+
+/* Prints the kernel as a readable loop nest. */
+void jit_kernel_print(const jit_kernel *k, FILE *out);
+
+#endif /* LOOM_KIR_H */

@@ -1,0 +1,180 @@
+/*
+ * buffer.c -- allocation through the injected allocator, and reference-
+ * counted, 64-byte-aligned element buffers.
+ */
+#include "runtime/rt.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rt_bufpool {
+    pthread_mutex_t lock;
+    rt_alloc alloc;
+    size_t limit, held;
+    rt_buffer *free; /* most recently released first */
+};
+
+#define RT_ALIGN 64
+
+void *rt_default_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    (void)ud;
+    (void)osize;
+    if (nsize == 0) {
+        free(ptr);
+        return NULL;
+    }
+    return realloc(ptr, nsize);
+}
+
+void *rt_malloc(const rt_alloc *a, size_t n)
+{
+    return a->fn(a->ud, NULL, 0, n ? n : 1);
+}
+
+void *rt_realloc(const rt_alloc *a, void *p, size_t osize, size_t nsize)
+{
+    return a->fn(a->ud, p, osize, nsize ? nsize : 1);
+}
+
+void rt_free(const rt_alloc *a, void *p, size_t n)
+{
+    if (p)
+        a->fn(a->ud, p, n ? n : 1, 0);
+}
+
+/*
+ * The header and the elements live in one block: [rt_buffer][pad][data],
+ * data aligned to RT_ALIGN.  Fails (NULL) if the allocator does or the size
+ * overflows.
+ */
+rt_buffer *rt_buffer_new(const rt_alloc *a, size_t nbytes, bool zero)
+{
+    size_t head = sizeof(rt_buffer);
+    if (nbytes > SIZE_MAX - head - 2 * RT_ALIGN)
+        return NULL;
+    size_t size = head + RT_ALIGN + (nbytes ? nbytes : 1);
+    char *block = rt_malloc(a, size);
+    if (!block)
+        return NULL;
+    rt_buffer *b = (rt_buffer *)block;
+    uintptr_t p = (uintptr_t)(block + head);
+    p = (p + RT_ALIGN - 1) & ~(uintptr_t)(RT_ALIGN - 1);
+    atomic_init(&b->refs, 1);
+    b->borrowed = 0;
+    b->data = (void *)p;
+    b->nbytes = nbytes;
+    b->block = block;
+    b->block_size = size;
+    b->alloc = *a;
+    b->pool = NULL;
+    b->next_free = NULL;
+    if (zero && nbytes)
+        memset(b->data, 0, nbytes);
+    return b;
+}
+
+rt_buffer *rt_buffer_borrow(const rt_alloc *a, void *data, size_t nbytes)
+{
+    rt_buffer *b = rt_malloc(a, sizeof(rt_buffer));
+    if (!b)
+        return NULL;
+    atomic_init(&b->refs, 1);
+    b->borrowed = 1;
+    b->data = data;
+    b->nbytes = nbytes;
+    b->block = b;
+    b->block_size = sizeof(rt_buffer);
+    b->alloc = *a;
+    b->pool = NULL;
+    b->next_free = NULL;
+    return b;
+}
+
+void rt_buffer_ref(rt_buffer *b)
+{
+    atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
+}
+
+/* Keeps b in its pool if there is room; false if it must be freed. */
+static bool pool_keep(rt_buffer *b)
+{
+    rt_bufpool *p = b->pool;
+    bool kept = false;
+    pthread_mutex_lock(&p->lock);
+    if (p->held + b->block_size <= p->limit) {
+        p->held += b->block_size;
+        b->next_free = p->free;
+        p->free = b;
+        kept = true;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return kept;
+}
+
+void rt_buffer_unref(rt_buffer *b)
+{
+    if (!b)
+        return;
+    if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) {
+        if (b->pool && pool_keep(b))
+            return;
+        rt_alloc a = b->alloc;
+        rt_free(&a, b->block, b->block_size);
+    }
+}
+
+rt_bufpool *rt_bufpool_new(const rt_alloc *a, size_t limit)
+{
+    rt_bufpool *p = rt_malloc(a, sizeof *p);
+    if (!p)
+        return NULL;
+    pthread_mutex_init(&p->lock, NULL);
+    p->alloc = *a;
+    p->limit = limit;
+    p->held = 0;
+    p->free = NULL;
+    return p;
+}
+
+void rt_bufpool_free(rt_bufpool *p)
+{
+    if (!p)
+        return;
+    for (rt_buffer *b = p->free, *next; b; b = next) {
+        next = b->next_free;
+        rt_alloc a = b->alloc;
+        rt_free(&a, b->block, b->block_size);
+    }
+    pthread_mutex_destroy(&p->lock);
+    rt_alloc a = p->alloc;
+    rt_free(&a, p, sizeof *p);
+}
+
+rt_buffer *rt_buffer_pooled(rt_bufpool *p, size_t nbytes, bool zero)
+{
+    rt_buffer *b = NULL;
+    {
+        pthread_mutex_lock(&p->lock);
+        for (rt_buffer **pp = &p->free; *pp; pp = &(*pp)->next_free)
+            if ((*pp)->nbytes == nbytes) {
+                b = *pp;
+                *pp = b->next_free;
+                p->held -= b->block_size;
+                break;
+            }
+        pthread_mutex_unlock(&p->lock);
+    }
+    if (b) {
+        atomic_init(&b->refs, 1);
+        b->next_free = NULL;
+        if (zero && nbytes)
+            memset(b->data, 0, nbytes);
+        return b;
+    }
+    b = rt_buffer_new(&p->alloc, nbytes, zero);
+    if (b)
+        b->pool = p;
+    return b;
+}

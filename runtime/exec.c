@@ -1,0 +1,344 @@
+/*
+ * exec.c -- building and running a program: optimize, plan, lower,
+ * compile, plan memory, execute, realize.
+ *
+ * Memory plan: every materialized node gets one C-contiguous buffer,
+ * allocated just before the step that writes it and released after the
+ * last step that reads it, unless it is a requested output (then it stays
+ * with the array).  A released buffer of the same size is reused by a
+ * later step instead of allocating anew.
+ */
+#include "runtime/exec.h"
+#include "runtime/pool.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static int64_t node_bytes(const loom_array *a)
+{
+    return graph_numel(a->ndim, a->shape) * (int64_t)loom_dtype_size(a->dtype);
+}
+
+/* A stable, readable kernel name: the structure hash and what it makes. */
+static void kernel_name(jit_kernel *k, const fuse_step *st)
+{
+    int n = snprintf(k->name, sizeof k->name, "k%08x",
+                     (unsigned)(k->hash ^ (k->hash >> 32)));
+    for (int i = 0; i < st->nout && n < (int)sizeof k->name - 12; i++)
+        n += snprintf(k->name + n, sizeof k->name - (size_t)n, "_%s",
+                      graph_ops[st->out[i]->op].npname);
+}
+
+static loom_status lower_and_compile(rt_program *p)
+{
+    loom_ctx *ctx = p->ctx;
+    fuse_plan *plan = &p->plan;
+    p->ks = rt_malloc(&ctx->alloc, (size_t)(plan->nsteps + 1) * sizeof(rt_kstep));
+    if (!p->ks)
+        return LOOM_ERR_MEMORY;
+    memset(p->ks, 0, (size_t)(plan->nsteps + 1) * sizeof(rt_kstep));
+    for (int i = 0; i < plan->nsteps; i++) {
+        fuse_step *st = &plan->steps[i];
+        rt_kstep *ks = &p->ks[i];
+        jit_kernel_init(&ks->k, &ctx->alloc);
+        if (st->kind != FUSE_KERNEL) {
+            graph_ctx_error(ctx, LOOM_ERR_INTERNAL,
+                            "%s: runtime calls are not available yet",
+                            graph_ops[st->out[0]->op].npname);
+            return LOOM_ERR_INTERNAL;
+        }
+        double t0 = now_ms();
+        loom_status s = jit_lower(plan, i, &ks->k, ks->bind, JIT_MAX_BUFS,
+                                  &ks->nbind);
+        p->lower_ms += now_ms() - t0;
+        if (s) {
+            graph_ctx_error(ctx, s, "lowering kernel %d failed (%s)", i,
+                            loom_status_name(s));
+            return s;
+        }
+        kernel_name(&ks->k, st);
+        for (int b = 0; b < ks->nbind; b++) {
+            const loom_array *a = ks->bind[b].node;
+            if (ks->bind[b].output)
+                ks->bytes += node_bytes(a);
+            else
+                ks->bytes += a->buf ? node_bytes(a) : node_bytes(a);
+        }
+        char err[512];
+        ks->fn = jit_get(&ks->k, ctx->cache_dir, &ks->cinfo, err, sizeof err);
+        if (!ks->fn) {
+            graph_ctx_error(ctx, LOOM_ERR_JIT, "%s", err);
+            return LOOM_ERR_JIT;
+        }
+        if (!ks->cinfo.mem_hit)
+            p->compile_ms += ks->cinfo.total_ms;
+    }
+    return LOOM_OK;
+}
+
+/* Assigns every materialized node its buffer slot, first and last use. */
+static loom_status plan_memory(rt_program *p)
+{
+    loom_ctx *ctx = p->ctx;
+    fuse_plan *plan = &p->plan;
+    int cap = 0;
+    for (int i = 0; i < plan->nsteps; i++)
+        cap += plan->steps[i].nout;
+    p->memcap = cap + 1;
+    p->mem = rt_malloc(&ctx->alloc, (size_t)p->memcap * sizeof(rt_mbuf));
+    if (!p->mem)
+        return LOOM_ERR_MEMORY;
+    for (int i = 0; i < plan->nsteps; i++) {
+        fuse_step *st = &plan->steps[i];
+        for (int o = 0; o < st->nout; o++) {
+            loom_array *a = st->out[o];
+            a->tmp2 = p->nmem; /* slot, until the end of the run */
+            p->mem[p->nmem++] = (rt_mbuf){a, node_bytes(a), i, i, -1,
+                                          false, NULL};
+        }
+    }
+    for (int i = 0; i < plan->nsteps; i++) {
+        rt_kstep *ks = &p->ks[i];
+        for (int b = 0; b < ks->nbind; b++) {
+            loom_array *a = ks->bind[b].node;
+            if (!a->buf && a->tmp >= 0 && a->tmp2 < p->nmem &&
+                p->mem[a->tmp2].node == a && p->mem[a->tmp2].last < i)
+                p->mem[a->tmp2].last = i;
+        }
+    }
+    /* outputs and bases of output views live on */
+    for (int o = 0; o < p->nout; o++) {
+        loom_array *a = p->opt[o];
+        while (graph_ops[a->op].kind == GRAPH_MOVE && !a->buf && a->tmp < 0)
+            a = a->in[0];
+        if (a->tmp >= 0 && a->tmp2 < p->nmem && p->mem[a->tmp2].node == a) {
+            p->mem[a->tmp2].output = true;
+            p->mem[a->tmp2].last = plan->nsteps;
+        }
+    }
+    /* reuse: a buffer freed before step `first` of the same size */
+    int64_t live = 0;
+    for (int i = 0; i < p->nmem; i++) {
+        rt_mbuf *m = &p->mem[i];
+        for (int j = 0; j < i && !m->output; j++) {
+            rt_mbuf *f = &p->mem[j];
+            bool taken = false;
+            for (int q = j + 1; q < i; q++)
+                taken = taken || p->mem[q].reuse == j;
+            if (!taken && f->reuse >= -1 && !f->output &&
+                f->last < m->first && f->nbytes == m->nbytes) {
+                m->reuse = j;
+                break;
+            }
+        }
+    }
+    for (int s = 0; s < plan->nsteps; s++) {
+        for (int i = 0; i < p->nmem; i++)
+            if (p->mem[i].first == s && p->mem[i].reuse < 0)
+                live += p->mem[i].nbytes;
+        if (live > p->peak_bytes)
+            p->peak_bytes = live;
+        for (int i = 0; i < p->nmem; i++) {
+            rt_mbuf *m = &p->mem[i];
+            bool reused = false;
+            for (int j = i + 1; j < p->nmem; j++)
+                reused = reused || p->mem[j].reuse == i;
+            if (m->last == s && !m->output && !reused)
+                live -= m->nbytes;
+        }
+    }
+    return LOOM_OK;
+}
+
+loom_status rt_program_build(loom_ctx *ctx, loom_array *const *arrs, int n,
+                             rt_program *p)
+{
+    memset(p, 0, sizeof *p);
+    p->ctx = ctx;
+    p->nout = n;
+    double t0 = now_ms();
+    p->req = rt_malloc(&ctx->alloc, (size_t)n * sizeof(loom_array *));
+    p->opt = rt_malloc(&ctx->alloc, (size_t)n * sizeof(loom_array *));
+    if (!p->req || !p->opt)
+        return LOOM_ERR_MEMORY;
+    memset(p->opt, 0, (size_t)n * sizeof(loom_array *));
+    for (int i = 0; i < n; i++) {
+        p->req[i] = arrs[i];
+        if (!(p->opt[i] = graph_optimize(arrs[i])))
+            return LOOM_ERR_MEMORY;
+    }
+    loom_status s = fuse_plan_build(ctx, p->opt, n, ctx->eager, &p->plan);
+    p->plan_ms = now_ms() - t0;
+    if (s)
+        return s;
+    if ((s = lower_and_compile(p)))
+        return s;
+    return plan_memory(p);
+}
+
+/* ---- running ---- */
+
+typedef struct kjob {
+    jit_fn fn;
+    void **bufs;
+    const int64_t *params;
+} kjob;
+
+static void run_range(void *ud, int64_t lo, int64_t hi)
+{
+    kjob *j = ud;
+    j->fn(j->bufs, j->params, lo, hi);
+}
+
+/* The first buffer node's pointer: data plus nothing -- offsets are kernel
+ * parameters. */
+static void *node_base(const rt_program *p, const loom_array *a)
+{
+    if (a->buf)
+        return a->buf->data;
+    return p->mem[a->tmp2].buf ? p->mem[a->tmp2].buf->data : NULL;
+}
+
+static loom_status run_kernel(rt_program *p, int i)
+{
+    fuse_step *st = &p->plan.steps[i];
+    rt_kstep *ks = &p->ks[i];
+    void *bufs[JIT_MAX_BUFS];
+    for (int b = 0; b < ks->nbind; b++)
+        bufs[b] = node_base(p, ks->bind[b].node);
+    int64_t total = graph_numel(st->ndom, st->dom);
+    double t0 = now_ms();
+    if (st->ndom == 0) {
+        ks->fn(bufs, ks->k.params, 0, 1);
+    } else if (total > 0) {
+        kjob j = {ks->fn, bufs, ks->k.params};
+        int64_t per = total / st->dom[0];
+        /* per-iteration work: the row and any reductions it runs */
+        int64_t work = per > 0 ? per : 1;
+        for (int b = 0; b < ks->nbind; b++)
+            if (!ks->bind[b].output) {
+                int64_t nb = graph_numel(ks->bind[b].node->ndim,
+                                         ks->bind[b].node->shape);
+                if (nb / st->dom[0] > work)
+                    work = nb / st->dom[0];
+            }
+        int64_t grain = 32768 / work + 1;
+        rt_parallel_for(p->ctx->threads, st->dom[0], grain, run_range, &j);
+    }
+    ks->run_ms = now_ms() - t0;
+    return LOOM_OK;
+}
+
+static loom_status alloc_buffers(rt_program *p, int step)
+{
+    loom_ctx *ctx = p->ctx;
+    for (int i = 0; i < p->nmem; i++) {
+        rt_mbuf *m = &p->mem[i];
+        if (m->first != step)
+            continue;
+        if (m->reuse >= 0 && p->mem[m->reuse].buf) {
+            m->buf = p->mem[m->reuse].buf;
+            p->mem[m->reuse].buf = NULL;
+            continue;
+        }
+        m->buf = rt_buffer_pooled(ctx->pool, (size_t)m->nbytes, false);
+        if (!m->buf) {
+            graph_ctx_error(ctx, LOOM_ERR_MEMORY,
+                            "Unable to allocate %lld bytes for an array",
+                            (long long)m->nbytes);
+            return LOOM_ERR_MEMORY;
+        }
+    }
+    return LOOM_OK;
+}
+
+static void release_buffers(rt_program *p, int step)
+{
+    for (int i = 0; i < p->nmem; i++) {
+        rt_mbuf *m = &p->mem[i];
+        if (m->last != step || m->output || !m->buf)
+            continue;
+        bool reused = false;
+        for (int j = i + 1; j < p->nmem; j++)
+            reused = reused || p->mem[j].reuse == i;
+        if (!reused) {
+            rt_buffer_unref(m->buf);
+            m->buf = NULL;
+        }
+    }
+}
+
+/* Gives node a (optimized output or view) its buffer after the run. */
+static void realize(rt_program *p, loom_array *a)
+{
+    if (a->buf)
+        return;
+    if (a->tmp >= 0) {
+        rt_mbuf *m = &p->mem[a->tmp2];
+        graph_set_buffer(a, m->buf, NULL, 0);
+        return;
+    }
+    loom_array *base = a;
+    while (graph_ops[base->op].kind == GRAPH_MOVE && !base->buf &&
+           base->tmp < 0)
+        base = base->in[0];
+    if (!base->buf)
+        realize(p, base);
+    int64_t st[LOOM_MAX_DIMS], off;
+    if (base->buf &&
+        fuse_view_of(a, base, base->strides, base->offset, st, &off))
+        graph_set_buffer(a, base->buf, st, off);
+}
+
+loom_status rt_program_run(rt_program *p)
+{
+    loom_status s = LOOM_OK;
+    double t0 = now_ms();
+    for (int i = 0; i < p->plan.nsteps && !s; i++) {
+        if ((s = alloc_buffers(p, i)))
+            break;
+        s = run_kernel(p, i);
+        release_buffers(p, i);
+    }
+    if (!s)
+        for (int o = 0; o < p->nout; o++) {
+            realize(p, p->opt[o]);
+            loom_array *r = p->req[o], *a = p->opt[o];
+            if (r != a && a->buf)
+                graph_set_buffer(r, a->buf, a->strides, a->offset);
+        }
+    p->run_ms = now_ms() - t0;
+    return s;
+}
+
+void rt_program_free(rt_program *p)
+{
+    loom_ctx *ctx = p->ctx;
+    if (!ctx)
+        return;
+    for (int i = 0; i < p->nmem; i++)
+        if (p->mem[i].buf)
+            rt_buffer_unref(p->mem[i].buf);
+    rt_free(&ctx->alloc, p->mem, (size_t)p->memcap * sizeof(rt_mbuf));
+    if (p->ks) {
+        for (int i = 0; i < p->plan.nsteps; i++)
+            jit_kernel_free(&p->ks[i].k);
+        rt_free(&ctx->alloc, p->ks,
+                (size_t)(p->plan.nsteps + 1) * sizeof(rt_kstep));
+    }
+    fuse_plan_free(&p->plan);
+    if (p->opt)
+        for (int i = 0; i < p->nout; i++)
+            graph_unref(p->opt[i]);
+    rt_free(&ctx->alloc, p->req, (size_t)p->nout * sizeof(loom_array *));
+    rt_free(&ctx->alloc, p->opt, (size_t)p->nout * sizeof(loom_array *));
+    memset(p, 0, sizeof *p);
+}

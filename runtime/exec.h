@@ -1,0 +1,61 @@
+/*
+ * exec.h -- evaluations: the program made from a set of requested arrays
+ * (optimized graph, fusion plan, lowered and compiled kernels, memory
+ * plan), and running it.
+ */
+#ifndef LOOM_EXEC_H
+#define LOOM_EXEC_H
+
+#include "graph/fuse.h"
+#include "jit/compile.h"
+#include "jit/lower.h"
+
+/* A kernel step, lowered and compiled. */
+typedef struct rt_kstep {
+    jit_kernel k;
+    jit_binding bind[JIT_MAX_BUFS];
+    int nbind;
+    jit_fn fn;
+    jit_compile_info cinfo;
+    double run_ms;
+    int64_t bytes; /* bytes read and written by one run */
+} rt_kstep;
+
+/* A buffer of the memory plan: materialized by step `first`, last read by
+ * step `last`; `reuse` is the index of an earlier buffer whose memory it
+ * takes over (-1 if fresh). */
+typedef struct rt_mbuf {
+    loom_array *node;
+    int64_t nbytes;
+    int first, last;
+    int reuse;
+    bool output;
+    rt_buffer *buf;
+} rt_mbuf;
+
+typedef struct rt_program {
+    loom_ctx *ctx;
+    int nout;
+    loom_array **req;  /* requested arrays (borrowed) */
+    loom_array **opt;  /* their optimized nodes (owned references) */
+    fuse_plan plan;
+    rt_kstep *ks;      /* per step; unused for calls */
+    rt_mbuf *mem;
+    int nmem, memcap;
+    int64_t peak_bytes;
+    double plan_ms, lower_ms, compile_ms, run_ms;
+} rt_program;
+
+/* Builds the program computing arrs (not poisoned, not all realized):
+ * optimizes, plans, lowers and compiles.  On error returns the status and
+ * records the message on the context. */
+loom_status rt_program_build(loom_ctx *ctx, loom_array *const *arrs, int n,
+                             rt_program *p);
+/* Runs it: allocates, executes every step, realizes the requested arrays. */
+loom_status rt_program_run(rt_program *p);
+void rt_program_free(rt_program *p);
+
+/* Writes the chosen dump stages of a built (and run) program. */
+void rt_dump_program(const rt_program *p, FILE *out, unsigned stages);
+
+#endif /* LOOM_EXEC_H */
