@@ -299,8 +299,6 @@ static int64_t slice_indices(int64_t n, int64_t *start, int64_t stop,
     return lo > hi ? (lo - hi + (-st) - 1) / (-st) : 0;
 }
 
-loom_array *graph_index_advanced(loom_array *a, int n, const loom_index *idx);
-
 /*
  * Basic indexing.  Walks the items once, expanding the ellipsis, to build
  * one SLICE over a's axes and the final shape (dropping integer-indexed

@@ -145,11 +145,13 @@ static bool collect(fuse_plan *p, loom_array *const *outs, int n)
 
 /* ---- maps ---- */
 
-static cmap identity_map(int ndim)
+/* The map of a kernel's root: axis i is domain axis i, except that axes
+ * of extent 1 are fixed (their coordinate is always 0). */
+static cmap identity_map(const loom_array *a)
 {
     cmap m = {1, {0}};
-    for (int i = 0; i < ndim; i++)
-        m.dim[i] = (int8_t)i;
+    for (int i = 0; i < a->ndim; i++)
+        m.dim[i] = a->shape[i] == 1 ? -1 : (int8_t)i;
     return m;
 }
 
@@ -305,30 +307,42 @@ static const char *reduce_fits(fstate *s, const loom_array *r, int k,
     if (ni->nmaps != 1 || !m->valid)
         return "the reduction is read at two different positions";
     const loom_array *in = r->in[0];
-    int kept = 0;
+    /* kept axes (of extent > 1) must read the leading non-unit domain
+     * axes, in order: those are the loops outside the reduction */
+    int last = -1;
     for (int i = 0; i < r->ndim; i++) {
-        if (r->attr[0] >> i & 1) {
-            if (m->dim[i] >= 0)
-                return "the reduction is read at two different positions";
+        bool reduced = r->attr[0] >> i & 1;
+        if (reduced && m->dim[i] >= 0)
+            return "the reduction is read at two different positions";
+        if (reduced || r->shape[i] == 1)
             continue;
-        }
-        if (m->dim[i] != kept)
-            return "the reduction's kept axes are not the leading axes of "
-                   "the consumer's loop";
-        kept++;
+        if (m->dim[i] <= last)
+            return "the reduction's kept axes are not in the order of the "
+                   "consumer's loops";
+        for (int d = last + 1; d < m->dim[i]; d++)
+            if (st->dom[d] != 1)
+                return "the reduction's kept axes are not the leading axes "
+                       "of the consumer's loops";
+        last = m->dim[i];
     }
+    int split = last + 1; /* domain axes [0, split) are outer */
+    bool row = false;
+    for (int d = split; d < st->ndom; d++)
+        row = row || st->dom[d] != 1;
+    if (!row)
+        split = st->ndom;
     int have = s->split[k];
-    if (have >= 0 && have != kept)
+    if (have >= 0 && have != split)
         return "the consumer's loop already sweeps rows of another length";
-    if (kept < st->ndom) {
-        int64_t row = 1;
+    if (row) {
+        int64_t n = 1;
         for (int i = 0; i < in->ndim; i++)
             if (r->attr[0] >> i & 1)
-                row *= in->shape[i];
-        if (row * 8 > FUSE_ROW_BYTES)
+                n *= in->shape[i];
+        if (n * 8 > FUSE_ROW_BYTES)
             return "a reduced row does not fit in cache";
     }
-    s->split[k] = kept;
+    s->split[k] = split;
     return NULL;
 }
 
@@ -378,7 +392,7 @@ static void assign(fstate *s, loom_array *a)
                                    ? FUSE_CALL
                                    : FUSE_KERNEL);
         ni->kernel = k;
-        ni->maps[0] = identity_map(a->ndim);
+        ni->maps[0] = identity_map(a);
         ni->nmaps = 1;
         a->tmp = k;
         if (ni->why && ni->why_consumer)

@@ -266,6 +266,18 @@ loom_array *graph_const_f(loom_ctx *ctx, loom_dtype t, double v);
 loom_array *graph_unary(graph_op op, loom_array *a);
 loom_array *graph_binary(graph_op op, loom_array *a, loom_array *b);
 
+/* ---- composite builders shared across files ---- */
+
+/* Vector norm of order ord over axes (graph/build_reduce.c). */
+loom_array *graph_norm_vector(loom_array *x, double ord, loom_axes axes,
+                              bool keepdims);
+/* Matrix 2-norm, -2-norm or nuclear norm over axes (r, c), from singular
+ * values (graph/build_linalg.c). */
+loom_array *graph_norm_matrix_sv(loom_array *x, double ord, int r, int c,
+                                 bool keepdims);
+/* Advanced (integer / boolean array) indexing (graph/build_index.c). */
+loom_array *graph_index_advanced(loom_array *a, int n, const loom_index *idx);
+
 /* ---- the optimizer (graph/optimize.c) ---- */
 
 /* The rewritten form of a: constant folding, algebraic simplification,

@@ -63,6 +63,16 @@ typedef struct lstate {
     int nreds, rcap;
     bool dry;
     loom_status err;
+    /* access vectors seen by the dry pass (loads and index grids), used to
+     * decide which domain loops collapse into one */
+    aff *vecs;
+    int nvecs, veccap;
+    /* original loop -> emitted loop (-1: extent 1, dropped); a collapsed
+     * group maps all its loops to one, whose coefficient is that of the
+     * group's innermost loop (`last`) */
+    int remap[LMAXL];
+    bool last[LMAXL];
+    int64_t extent[LMAXL]; /* emitted loops' extents (domain groups) */
 } lstate;
 
 static bool grow(lstate *s, void **arr, int *cap, int need, size_t elt)
@@ -147,16 +157,27 @@ static int bind_slot(lstate *s, loom_array *n, bool output)
     return b;
 }
 
-/* IR for c + sum_l a_l * i_l, every coefficient a parameter. */
+static void record(lstate *s, const aff *x)
+{
+    if (grow(s, (void **)&s->vecs, &s->veccap, s->nvecs + 1, sizeof(aff)))
+        s->vecs[s->nvecs++] = *x;
+}
+
+/* IR for c + sum_l a_l * i_l, every coefficient a parameter, over the
+ * emitted (collapsed) loops. */
 static int affine_value(lstate *s, const aff *x)
 {
     jit_kernel *k = s->k;
+    if (s->dry) {
+        record(s, x);
+        return 0;
+    }
     int v = jit_param(k, x->c);
-    for (int l = 0; l < k->nloops; l++) {
-        if (!x->a[l])
+    for (int l = 0; l < LMAXL; l++) {
+        if (!x->a[l] || s->remap[l] < 0 || !s->last[l])
             continue;
         int var = jit_val(k, (kir_val){.op = KV_VAR, .dtype = LOOM_INT64,
-                                       .a = l, .b = -1, .c = -1});
+                                       .a = s->remap[l], .b = -1, .c = -1});
         v = jit_iadd(k, v, jit_imul(k, var, jit_param(k, x->a[l])));
     }
     return v;
@@ -182,6 +203,8 @@ static int buffer_index(lstate *s, const int64_t *st, int64_t off,
 static int load(lstate *s, loom_array *buffer_node, const int64_t *st,
                 int64_t off, const frame *f)
 {
+    if (s->dry)
+        return buffer_index(s, st, off, f);
     int slot = bind_slot(s, buffer_node, false);
     if (slot < 0)
         return -1;
@@ -295,7 +318,7 @@ static int lower_uncached(lstate *s, loom_array *n, const frame *f)
     if (is_buffer(s, n)) {
         int64_t st[LOOM_MAX_DIMS], off;
         buffer_layout(n, st, &off);
-        return s->dry ? 0 : load(s, n, st, off, f);
+        return load(s, n, st, off, f);
     }
     const graph_opinfo *info = &graph_ops[n->op];
     if (info->kind == GRAPH_MOVE) {
@@ -304,7 +327,7 @@ static int lower_uncached(lstate *s, loom_array *n, const frame *f)
             int64_t bst[LOOM_MAX_DIMS], boff, st[LOOM_MAX_DIMS], off;
             buffer_layout(base, bst, &boff);
             if (fuse_view_of(n, base, bst, boff, st, &off))
-                return s->dry ? 0 : load(s, base, st, off, f);
+                return load(s, base, st, off, f);
         }
         frame g;
         if (!move_frame(n, f, &g)) {
@@ -321,7 +344,7 @@ static int lower_uncached(lstate *s, loom_array *n, const frame *f)
                                              .b = -1, .c = -1,
                                              .imm = n->value});
     case GRAPH_OP_IOTA:
-        return s->dry ? 0 : affine_value(s, &f->x[n->attr[0]]);
+        return affine_value(s, &f->x[n->attr[0]]);
     case GRAPH_OP_COPY:
         return lower(s, n->in[0], f);
     default:
@@ -381,9 +404,9 @@ static void emit_phase(lstate *s, struct red *r)
             continue;
         memset(&g.x[i], 0, sizeof(aff));
         g.x[i].a[l] = 1;
-        jit_stmt(k, KS_LOOP, l, jit_param(k, in->shape[i]), 0);
+        jit_stmt(k, KS_LOOP, s->remap[l], jit_param(k, in->shape[i]), 0);
         if (first < 0)
-            first = l;
+            first = s->remap[l];
         l++;
     }
     int v = lower(s, n->in[0], &g);
@@ -405,6 +428,53 @@ static int cmp_red(const void *a, const void *b)
     return (x->tmp2 > y->tmp2) - (x->tmp2 < y->tmp2);
 }
 
+/* Whether every access moves by the same amount when the group's loop p
+ * steps once as when the next loop q runs through its extent. */
+static bool mergeable(const lstate *s, int p, int q, int64_t eq)
+{
+    for (int i = 0; i < s->nvecs; i++)
+        if (s->vecs[i].a[p] != s->vecs[i].a[q] * eq)
+            return false;
+    return true;
+}
+
+/*
+ * Plans the emitted loops: domain loops of extent 1 vanish, and runs of
+ * adjacent domain loops in the same region (outer or inner) collapse into
+ * one when every access is linear across them -- a contiguous 2-D
+ * elementwise kernel becomes a 1-D one.  Reduction loops keep their own.
+ * Returns the number of emitted outer domain loops.
+ */
+static int plan_loops(lstate *s, const fuse_step *st, int nloops)
+{
+    int n = 0, nouter = 0, prev = -1;
+    for (int d = 0; d < st->ndom; d++) {
+        s->remap[d] = -1;
+        s->last[d] = false;
+        if (st->dom[d] == 1)
+            continue;
+        bool same_region = prev >= 0 && (prev < s->nouter) == (d < s->nouter);
+        if (same_region && mergeable(s, prev, d, st->dom[d])) {
+            s->remap[d] = s->remap[prev];
+            s->last[prev] = false;
+            s->extent[s->remap[d]] *= st->dom[d];
+        } else {
+            s->remap[d] = n;
+            s->extent[n++] = st->dom[d];
+            if (d < s->nouter)
+                nouter++;
+        }
+        s->last[d] = true;
+        prev = d;
+    }
+    for (int l = st->ndom; l < nloops; l++) {
+        s->remap[l] = n++;
+        s->last[l] = true;
+    }
+    s->k->nloops = n;
+    return nouter;
+}
+
 static void identity_frame(frame *f, int ndim)
 {
     memset(f, 0, sizeof *f);
@@ -418,7 +488,8 @@ static void identity_frame(frame *f, int ndim)
  * argument of the kernel, the node it holds (maxbind entries at most).
  */
 loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
-                      jit_binding *bind, int maxbind, int *nbind)
+                      jit_binding *bind, int maxbind, int *nbind,
+                      int64_t *extent0)
 {
     const fuse_step *st = &plan->steps[step];
     lstate s = {.plan = plan, .step = step, .k = k, .bind = bind,
@@ -435,8 +506,12 @@ loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
 
     /* dry pass: find the reductions and their frames */
     s.dry = true;
-    for (int o = 0; o < st->nout && !s.err; o++)
+    int64_t cst[LOOM_MAX_DIMS];
+    graph_c_strides(st->ndom, st->dom, cst);
+    for (int o = 0; o < st->nout && !s.err; o++) {
         lower(&s, st->out[o], &dom);
+        buffer_index(&s, cst, 0, &dom);
+    }
     s.dry = false;
     s.nmemo = 0;
     for (int i = 0; i < plan->nnodes; i++)
@@ -444,16 +519,19 @@ loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
     qsort(s.reds, (size_t)s.nreds, sizeof *s.reds, cmp_red);
 
     /* outer loops, phases, inner loops, stores */
-    for (int d = 0; d < s.nouter && !s.err; d++)
-        jit_stmt(k, KS_LOOP, d, jit_param(k, st->dom[d]),
-                 d == 0 ? KIR_LOOP_PARALLEL : 0);
+    int nouter = plan_loops(&s, st, k->nloops);
+    int ndom = 0;
+    for (int d = 0; d < st->ndom; d++)
+        if (s.remap[d] >= ndom)
+            ndom = s.remap[d] + 1;
+    for (int l = 0; l < nouter && !s.err; l++)
+        jit_stmt(k, KS_LOOP, l, jit_param(k, s.extent[l]),
+                 l == 0 ? KIR_LOOP_PARALLEL : 0);
     for (int i = 0; i < s.nreds && !s.err; i++)
         emit_phase(&s, &s.reds[i]);
-    for (int d = s.nouter; d < st->ndom && !s.err; d++)
-        jit_stmt(k, KS_LOOP, d, jit_param(k, st->dom[d]),
-                 d == 0 ? KIR_LOOP_PARALLEL : 0);
-    int64_t cst[LOOM_MAX_DIMS];
-    graph_c_strides(st->ndom, st->dom, cst);
+    for (int l = nouter; l < ndom && !s.err; l++)
+        jit_stmt(k, KS_LOOP, l, jit_param(k, s.extent[l]),
+                 l == 0 ? KIR_LOOP_PARALLEL : 0);
     for (int o = 0; o < st->nout && !s.err; o++) {
         int v = lower(&s, st->out[o], &dom);
         int slot = bind_slot(&s, st->out[o], true);
@@ -461,9 +539,14 @@ loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
         if (v >= 0 && slot >= 0 && idx >= 0)
             jit_stmt(k, KS_STORE, slot, idx, v);
     }
-    for (int d = 0; d < st->ndom; d++)
+    for (int l = 0; l < ndom; l++)
         jit_stmt(k, KS_END, -1, -1, -1);
+    if (ndom > 0)
+        *extent0 = s.extent[0];
+    else
+        *extent0 = 1;
 
+    rt_free(&k->alloc, s.vecs, (size_t)s.veccap * sizeof(aff));
     rt_free(&k->alloc, s.head, (size_t)plan->nnodes * sizeof(int));
     rt_free(&k->alloc, s.memos, (size_t)s.mcap * sizeof(memo));
     rt_free(&k->alloc, s.reds, (size_t)s.rcap * sizeof *s.reds);

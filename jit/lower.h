@@ -24,6 +24,7 @@ typedef struct jit_binding {
  * lowerable (a planner bug) or needs more than maxbind buffers.
  */
 loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
-                      jit_binding *bind, int maxbind, int *nbind);
+                      jit_binding *bind, int maxbind, int *nbind,
+                      int64_t *extent0);
 
 #endif /* LOOM_LOWER_H */

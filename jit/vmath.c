@@ -396,10 +396,10 @@ static V f_tanh(vb *b, V x) {
 static V f_sigmoid(vb *b, V x) {
   V a = clamp(b, fabs_(b, x), 0.0, 104.0);
   V n, pm1 = f_exp_core(b, neg(b, a), &n);
-  V p = add(b, pm1, K(b, 1.0));
-  V E = mul(b, p, pow2i(b, ismax(b, n, KI(b, -126))));
+  V s = pow2i(b, ismax(b, n, KI(b, -126)));
+  V den = fma3(b, s, pm1, add(b, K(b, 1.0), s)); /* 1 + 2^n (1 + pm1) */
   V ng = lt(b, x, K(b, 0.0));
-  V q = fdv(b, sel(b, ng, p, K(b, 1.0)), add(b, K(b, 1.0), E));
+  V q = fdv(b, sel(b, ng, add(b, pm1, K(b, 1.0)), K(b, 1.0)), den);
   V r = scale2(b, q, sel(b, ng, n, KI(b, 0)));
   return sel(b, isnan_(b, x), x, r);
 }
@@ -410,8 +410,9 @@ static V f_sigmoid(vb *b, V x) {
 static dd exp_poly_m1(vb *b, V rh, V rl) {
   dd z = two_prod(b, rh, rh);
   V hi3 = mul(b, mul(b, rh, z.h), horner(b, rh, C_EXP_R, 10));
-  V small = add(b, fma3(b, K(b, 0.5), z.l, hi3), fma3(b, rl, rh, rl));
-  V tail = add(b, mul(b, K(b, 0.5), z.h), small);
+  V tail = add(b, mul(b, K(b, 0.5), z.h), fma3(b, K(b, 0.5), z.l, hi3));
+  /* rl may be as large as 2^-45 (pow): scale it by e^rh, not 1 + rh */
+  tail = add(b, tail, fma3(b, rl, add(b, rh, tail), rl));
   return fast_two_sum(b, rh, tail);
 }
 /* e^(rh + rl) as a normalized dd */

@@ -57,7 +57,13 @@ static loom_status lower_and_compile(rt_program *p)
         }
         double t0 = now_ms();
         loom_status s = jit_lower(plan, i, &ks->k, ks->bind, JIT_MAX_BUFS,
-                                  &ks->nbind);
+                                  &ks->nbind, &ks->extent0);
+        bool parallel = false;
+        for (int j = 0; j < ks->k.nstmts && !parallel; j++)
+            parallel = ks->k.stmts[j].op == KS_LOOP &&
+                       (ks->k.stmts[j].c & KIR_LOOP_PARALLEL);
+        if (!parallel)
+            ks->extent0 = 0;
         p->lower_ms += now_ms() - t0;
         if (s) {
             graph_ctx_error(ctx, s, "lowering kernel %d failed (%s)", i,
@@ -216,22 +222,20 @@ static loom_status run_kernel(rt_program *p, int i)
         bufs[b] = node_base(p, ks->bind[b].node);
     int64_t total = graph_numel(st->ndom, st->dom);
     double t0 = now_ms();
-    if (st->ndom == 0) {
+    if (total > 0 && ks->extent0 == 0) {
         ks->fn(bufs, ks->k.params, 0, 1);
     } else if (total > 0) {
         kjob j = {ks->fn, bufs, ks->k.params};
-        int64_t per = total / st->dom[0];
-        /* per-iteration work: the row and any reductions it runs */
-        int64_t work = per > 0 ? per : 1;
-        for (int b = 0; b < ks->nbind; b++)
-            if (!ks->bind[b].output) {
-                int64_t nb = graph_numel(ks->bind[b].node->ndim,
-                                         ks->bind[b].node->shape);
-                if (nb / st->dom[0] > work)
-                    work = nb / st->dom[0];
-            }
-        int64_t grain = 32768 / work + 1;
-        rt_parallel_for(p->ctx->threads, st->dom[0], grain, run_range, &j);
+        /* work per parallel iteration: the largest operand's share */
+        int64_t work = total / ks->extent0;
+        for (int b = 0; b < ks->nbind; b++) {
+            int64_t nb = graph_numel(ks->bind[b].node->ndim,
+                                     ks->bind[b].node->shape);
+            if (nb / ks->extent0 > work)
+                work = nb / ks->extent0;
+        }
+        int64_t grain = 32768 / (work > 0 ? work : 1) + 1;
+        rt_parallel_for(p->ctx->threads, ks->extent0, grain, run_range, &j);
     }
     ks->run_ms = now_ms() - t0;
     return LOOM_OK;

@@ -18,7 +18,8 @@ typedef struct rt_kstep {
     jit_fn fn;
     jit_compile_info cinfo;
     double run_ms;
-    int64_t bytes; /* bytes read and written by one run */
+    int64_t bytes;   /* bytes read and written by one run */
+    int64_t extent0; /* iterations of the parallel loop (0: none) */
 } rt_kstep;
 
 /* A buffer of the memory plan: materialized by step `first`, last read by
