@@ -184,13 +184,15 @@ loom_array *loom_full_like(loom_array *a, double v)
 
 /* ---- index grids ---- */
 
-/* An int64 grid of the given shape whose value is the index along axis. */
+/* An int64 grid of the given shape whose value is the index along axis.
+ * IOTA's general form is affine: attr[GRAPH_IOTA_OFFSET] + sum over axes k
+ * of attr[k] * i_k, so movement ops fold into it (graph/optimize.c). */
 static loom_array *iota(loom_ctx *ctx, int ndim, const int64_t *shape,
                         int axis)
 {
     graph_tmpl tm;
     graph_tmpl_init(&tm, GRAPH_OP_IOTA, LOOM_INT64, ndim, shape);
-    tm.attr[0] = axis;
+    tm.attr[axis] = 1;
     return graph_intern(ctx, &tm);
 }
 
@@ -219,12 +221,17 @@ loom_array *loom_arange(loom_ctx *ctx, double start, double stop,
     loom_array *i = iota(ctx, 1, &n, 0);
     loom_array *r;
     if (integral && !graph_is_float(t)) {
-        r = loom_add(loom_multiply(i, loom_scalar_int(ctx, (int64_t)step)),
-                     loom_scalar_int(ctx, (int64_t)start));
+        r = i;
+        if (step != 1)
+            r = loom_multiply(r, loom_scalar_int(ctx, (int64_t)step));
+        if (start != 0)
+            r = loom_add(r, loom_scalar_int(ctx, (int64_t)start));
     } else {
-        r = loom_add(loom_multiply(graph_cast(i, LOOM_FLOAT64),
-                                   loom_scalar(ctx, step)),
-                     loom_scalar(ctx, start));
+        r = graph_cast(i, LOOM_FLOAT64);
+        if (step != 1)
+            r = loom_multiply(r, loom_scalar(ctx, step));
+        if (start != 0)
+            r = loom_add(r, loom_scalar(ctx, start));
     }
     return graph_cast(r, t);
 }

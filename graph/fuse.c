@@ -358,7 +358,7 @@ static void assign(fstate *s, loom_array *a)
         a->tmp = FUSE_REALIZED;
         return;
     }
-    if (op->kind == GRAPH_LEAF) {
+    if (op->kind == GRAPH_LEAF && !ni->force) {
         ni->kernel = KMULTI; /* constants and grids are inlined anywhere */
         a->tmp = FUSE_INLINE;
         return;
@@ -404,6 +404,33 @@ static void assign(fstate *s, loom_array *a)
     }
 }
 
+static loom_array *move_base(loom_array *a);
+
+/*
+ * A reshape that is not a projection must end up a view of a buffer: of
+ * its base computed in C order when that layout allows the view, else of
+ * its input, materialized in C order (a copy, as NumPy makes).
+ */
+static void reshape_needs(fstate *s, loom_array *a)
+{
+    if (a->op != GRAPH_OP_RESHAPE || unit_reshape(a))
+        return;
+    loom_array *base = move_base(a);
+    if (base->op == GRAPH_OP_CONST)
+        return;
+    int64_t bst[LOOM_MAX_DIMS], st[LOOM_MAX_DIMS], off;
+    graph_c_strides(base->ndim, base->shape, bst);
+    if (base->buf)
+        memcpy(bst, base->strides, sizeof bst);
+    bool view = base->op != GRAPH_OP_IOTA &&
+                fuse_view_of(a, base, bst, base->buf ? base->offset : 0, st,
+                             &off);
+    if (!view)
+        force(s, a->in[0], a, "reshape is not a view of its input's layout");
+    else if (!base->buf)
+        force(s, base, a, "reshaped: computed in C order, then viewed");
+}
+
 /* Propagates a's kernel and map to its inputs, forcing materialization
  * where an input cannot be computed inside a's kernel. */
 static void propagate(fstate *s, loom_array *a)
@@ -412,6 +439,7 @@ static void propagate(fstate *s, loom_array *a)
     const graph_opinfo *op = &graph_ops[a->op];
     if (a->buf)
         return;
+    reshape_needs(s, a);
     for (int k = 0; k < a->nin; k++) {
         loom_array *in = a->in[k];
         if (in->buf)

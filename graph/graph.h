@@ -46,6 +46,8 @@ typedef struct graph_opinfo {
 extern const graph_opinfo graph_ops[GRAPH_NOPS];
 
 #define GRAPH_NATTR 20
+/* IOTA: value = attr[GRAPH_IOTA_OFFSET] + sum_k attr[k] * i_k */
+#define GRAPH_IOTA_OFFSET 16
 
 /* Node flags. */
 enum {

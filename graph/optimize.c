@@ -10,10 +10,13 @@
  *   identity      x*1, x+0 (integers), x-0, x/1, --x, !!x, ~~x
  *   power         x**1, x**2, x**3, x**0.5, x**-1, x**0 by cheaper ops
  *   movement      reshape/transpose/broadcast/slice chains compose
+ *   iota          movement of an index grid folds into the grid
  *   push_reshape  a reshape of an elementwise op moves to its inputs, so
  *                 that it ends up as a view of a buffer, not a copy
+ *   reshape_copy  a reshape that no view of a realized array can express
+ *                 reads a C-ordered copy of it
  */
-#include "graph/graph.h"
+#include "graph/fuse.h"
 
 #include <string.h>
 
@@ -214,6 +217,86 @@ static loom_array *rule_movement(loom_array *a)
     return NULL;
 }
 
+/* A movement op over an affine index grid is another affine grid: the
+ * grid's coefficients are transformed instead of its coordinates. */
+static loom_array *rule_iota(loom_array *a)
+{
+    if (graph_ops[a->op].kind != GRAPH_MOVE || a->in[0]->op != GRAPH_OP_IOTA)
+        return NULL;
+    const loom_array *g = a->in[0];
+    int64_t at[GRAPH_NATTR] = {0};
+    at[GRAPH_IOTA_OFFSET] = g->attr[GRAPH_IOTA_OFFSET];
+    switch (a->op) {
+    case GRAPH_OP_PERMUTE:
+        for (int i = 0; i < a->ndim; i++)
+            at[i] = g->attr[a->attr[i]];
+        break;
+    case GRAPH_OP_EXPAND:
+        for (int i = 0; i < a->ndim; i++)
+            at[i] = g->shape[i] == a->shape[i] ? g->attr[i] : 0;
+        break;
+    case GRAPH_OP_SLICE:
+        for (int i = 0; i < a->ndim; i++) {
+            at[GRAPH_IOTA_OFFSET] += g->attr[i] * a->attr[i];
+            at[i] = g->attr[i] * a->attr[LOOM_MAX_DIMS + i];
+        }
+        break;
+    case GRAPH_OP_RESHAPE: {
+        /* affine in the flat index: coef_k == c * cstride_k */
+        int64_t cs[LOOM_MAX_DIMS], c = 0;
+        bool have = false;
+        graph_c_strides(g->ndim, g->shape, cs);
+        for (int k = g->ndim - 1; k >= 0; k--) {
+            if (g->shape[k] == 1)
+                continue;
+            if (!have) {
+                c = g->attr[k] / cs[k];
+                have = true;
+            }
+            if (g->attr[k] != c * cs[k])
+                return NULL;
+        }
+        graph_c_strides(a->ndim, a->shape, cs);
+        for (int i = 0; i < a->ndim; i++)
+            at[i] = c * cs[i];
+        break;
+    }
+    default:
+        return NULL;
+    }
+    graph_tmpl t;
+    graph_tmpl_init(&t, GRAPH_OP_IOTA, LOOM_INT64, a->ndim, a->shape);
+    memcpy(t.attr, at, sizeof at);
+    return graph_intern_owned(a->ctx, &t);
+}
+
+/* A reshape of a realized array whose layout cannot express it reads a
+ * C-ordered copy instead, as NumPy's reshape does. */
+static loom_array *rule_reshape_copy(loom_array *a)
+{
+    if (a->op != GRAPH_OP_RESHAPE || unit_reshape_of(a, a->in[0]))
+        return NULL;
+    loom_array *base = a->in[0];
+    while (graph_ops[base->op].kind == GRAPH_MOVE && !base->buf)
+        base = base->in[0];
+    if (!base->buf)
+        return NULL;
+    int64_t st[LOOM_MAX_DIMS], off;
+    if (fuse_view_of(a, base, base->strides, base->offset, st, &off))
+        return NULL;
+    loom_array *x = a->in[0];
+    graph_tmpl t;
+    graph_tmpl_init(&t, GRAPH_OP_COPY, (loom_dtype)x->dtype, x->ndim, x->shape);
+    t.nin = 1;
+    t.in = &x;
+    loom_array *c = graph_intern_owned(a->ctx, &t);
+    if (!c)
+        return NULL;
+    loom_array *r = move_like(c, GRAPH_OP_RESHAPE, a->ndim, a->shape, NULL);
+    graph_unref(c);
+    return r;
+}
+
 static loom_array *rule_push_reshape(loom_array *a)
 {
     if (a->op != GRAPH_OP_RESHAPE)
@@ -246,7 +329,9 @@ static const struct {
     {"identity", rule_identity},
     {"power", rule_power},
     {"movement", rule_movement},
+    {"iota", rule_iota},
     {"push_reshape", rule_push_reshape},
+    {"reshape_copy", rule_reshape_copy},
 };
 
 /* ---- driver ---- */

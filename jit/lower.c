@@ -323,6 +323,8 @@ static int lower_uncached(lstate *s, loom_array *n, const frame *f)
     const graph_opinfo *info = &graph_ops[n->op];
     if (info->kind == GRAPH_MOVE) {
         loom_array *base = move_base(n);
+        if (base->op == GRAPH_OP_CONST && !is_buffer(s, base))
+            return lower(s, base, f); /* the same value everywhere */
         if (is_buffer(s, base)) {
             int64_t bst[LOOM_MAX_DIMS], boff, st[LOOM_MAX_DIMS], off;
             buffer_layout(base, bst, &boff);
@@ -337,14 +339,23 @@ static int lower_uncached(lstate *s, loom_array *n, const frame *f)
         return lower(s, n->in[0], &g);
     }
     switch (n->op) {
-    case GRAPH_OP_CONST:
+    case GRAPH_OP_CONST: /* 0-d: the frame has no axes to read */
         return s->dry ? 0
                       : jit_val(k, (kir_val){.op = KV_CONST,
                                              .dtype = n->dtype, .a = -1,
                                              .b = -1, .c = -1,
                                              .imm = n->value});
-    case GRAPH_OP_IOTA:
-        return affine_value(s, &f->x[n->attr[0]]);
+    case GRAPH_OP_IOTA: {
+        aff v;
+        memset(&v, 0, sizeof v);
+        v.c = n->attr[GRAPH_IOTA_OFFSET];
+        for (int d = 0; d < n->ndim; d++) {
+            v.c += n->attr[d] * f->x[d].c;
+            for (int l = 0; l < LMAXL; l++)
+                v.a[l] += n->attr[d] * f->x[d].a[l];
+        }
+        return affine_value(s, &v);
+    }
     case GRAPH_OP_COPY:
         return lower(s, n->in[0], f);
     default:

@@ -128,6 +128,11 @@ static V clamp(vb *b, V x, double lo, double hi) {
   V y = sel(b, fcmp(b, LLVMRealUGE, x, K(b, lo)), x, K(b, lo));
   return sel(b, gt(b, y, K(b, hi)), K(b, hi), y);
 }
+/* x clamped to [lo, hi], NaN stays NaN. */
+static V clamp_nan(vb *b, V x, double lo, double hi) {
+  V y = sel(b, lt(b, x, K(b, lo)), K(b, lo), x);
+  return sel(b, gt(b, y, K(b, hi)), K(b, hi), y);
+}
 static V fmax_(vb *b, V x, V y) { return sel(b, gt(b, x, y), x, y); }
 static V fmin_(vb *b, V x, V y) { return sel(b, lt(b, x, y), x, y); }
 static V signbit_(vb *b, V x) {
@@ -280,19 +285,23 @@ static const double TWOOPI29[7] = {
 
 /* ---- float32 kernels (float arithmetic) -------------------------------- */
 
-/* e^x = 2^n * (1 + pm1) for a float x clamped to [-104, 89]; returns pm1 and
-   the integer n.  Cody-Waite with ln2 in two floats; the first fma is exact. */
+/* e^x = 2^n * (1 + pm1) for a float x clamped to [-104, 104]; returns pm1
+   and the integer n.  k = round(x/ln2) by the 1.5*2^23 shifter (no fptosi,
+   so a NaN x yields a NaN pm1 and some finite n); Cody-Waite with ln2 in two
+   floats, the first fma exact. */
 static V f_exp_core(vb *b, V x, V *n) {
-  V k = rint_(b, mul(b, x, K(b, INVLN2_H)));
+  V sh = K(b, 0x1.8p23);
+  V t = fma3(b, x, K(b, INVLN2_H), sh);
+  V k = sub(b, t, sh);
+  *n = isub(b, bits(b, t), bits(b, sh));
   V r = fma3(b, neg(b, k), K(b, LN2F_H), x);
   r = fma3(b, neg(b, k), K(b, LN2F_L), r);
-  *n = ftoi(b, k);
   return fma3(b, mul(b, r, r), horner(b, r, C_EXPF_Q, 5), r);
 }
 
 static V f_exp(vb *b, V x) {
-  V n, p = f_exp_core(b, clamp(b, x, -104.0, 89.0), &n);
-  return sel(b, isnan_(b, x), x, scale2(b, add(b, p, K(b, 1.0)), n));
+  V n, p = f_exp_core(b, clamp_nan(b, x, -104.0, 89.0), &n);
+  return scale2(b, add(b, p, K(b, 1.0)), n);
 }
 
 static V f_exp2(vb *b, V x) {
@@ -304,12 +313,11 @@ static V f_exp2(vb *b, V x) {
 /* expm1 = 2^n (1 + p) - 1 = 2 (t p + (t - 1/2)) with t = 2^(n-1), which is
    exact for the n that matter; n == 0 returns p itself (tiny x). */
 static V f_expm1(vb *b, V x) {
-  V n, p = f_exp_core(b, clamp(b, x, -30.0, 89.0), &n);
+  V n, p = f_exp_core(b, clamp_nan(b, x, -30.0, 89.0), &n);
   V t = pow2i(b, isub(b, n, KI(b, 1)));
   V r = mul(b, K(b, 2.0), fma3(b, t, p, sub(b, t, K(b, 0.5))));
   r = sel(b, ieq(b, n, KI(b, 0)), p, r);
-  r = sel(b, feq(b, x, K(b, 0.0)), x, r);
-  return sel(b, isnan_(b, x), x, r);
+  return sel(b, feq(b, x, K(b, 0.0)), x, r);
 }
 
 /* Splits a positive normal x into x = 2^e (1 + f), 1 + f in [sqrt(1/2),
@@ -380,28 +388,29 @@ static V f_log1p(vb *b, V x) {
   return sel(b, feq(b, x, K(b, 0.0)), x, r);
 }
 
-/* tanh: odd polynomial below 0.5625, else 1 - 2/(e^2|x| + 1). */
+/* tanh: odd polynomial below 0.5625, else 1 - 2/(e^2|x| + 1) with the
+   denominator 2^n (1 + pm1) + 1 rounded once.  NaN propagates. */
 static V f_tanh(vb *b, V x) {
   V a = fabs_(b, x), z = mul(b, a, a);
   V small = fma3(b, mul(b, a, z), horner(b, z, C_TANHF_T, 5), a);
-  V n, p = f_exp_core(b, clamp(b, add(b, a, a), 0.0, 20.0), &n);
-  V e = mul(b, add(b, p, K(b, 1.0)), pow2i(b, n));
-  V big = sub(b, K(b, 1.0), fdv(b, K(b, 2.0), add(b, e, K(b, 1.0))));
-  V r = copysign_(b, sel(b, lt(b, a, K(b, 0.5625)), small, big), x);
-  return sel(b, isnan_(b, x), x, r);
+  V n, pm1 = f_exp_core(b, clamp_nan(b, add(b, a, a), 0.0, 20.0), &n);
+  V S = pow2i(b, n);
+  V den = fma3(b, S, pm1, add(b, S, K(b, 1.0)));
+  V big = sub(b, K(b, 1.0), fdv(b, K(b, 2.0), den));
+  return copysign_(b, sel(b, lt(b, a, K(b, 0.5625)), small, big), x);
 }
 
-/* sigmoid: with E = e^-|x| = 2^n p, 1/(1+E) for x >= 0 and p 2^n/(1+E) for
-   x < 0 (scaled last so denormal results keep their precision). */
+/* sigmoid = 1/(1 + e^-x), e^-x = 2^n (1 + pm1): the denominator is
+   2^n pm1 + (2^n + 1), one rounding.  For n > 100 (x < -69) everything is
+   scaled by 2^-64 so the denominator stays finite and the result rounds once
+   into the denormals.  NaN propagates. */
 static V f_sigmoid(vb *b, V x) {
-  V a = clamp(b, fabs_(b, x), 0.0, 104.0);
-  V n, pm1 = f_exp_core(b, neg(b, a), &n);
-  V s = pow2i(b, ismax(b, n, KI(b, -126)));
-  V den = fma3(b, s, pm1, add(b, K(b, 1.0), s)); /* 1 + 2^n (1 + pm1) */
-  V ng = lt(b, x, K(b, 0.0));
-  V q = fdv(b, sel(b, ng, add(b, pm1, K(b, 1.0)), K(b, 1.0)), den);
-  V r = scale2(b, q, sel(b, ng, n, KI(b, 0)));
-  return sel(b, isnan_(b, x), x, r);
+  V n, pm1 = f_exp_core(b, clamp_nan(b, neg(b, x), -87.0, 104.0), &n);
+  V big = LLVMBuildICmp(b->B, LLVMIntSGT, n, KI(b, 100), "");
+  V S = pow2i(b, isub(b, n, sel(b, big, KI(b, 64), KI(b, 0))));
+  V C = sel(b, big, K(b, 0x1p-64), K(b, 1.0));
+  V q = fdv(b, K(b, 1.0), fma3(b, S, pm1, add(b, S, C)));
+  return mul(b, q, C);
 }
 
 /* ---- float64 kernels ----------------------------------------------------- */
@@ -827,16 +836,22 @@ static V d_pow(vb *b, V x, V y) {
 /* logaddexp = max + log1p(e^-|x-y|), the log1p term in dd; x == y gives
    x + ln2 (which also covers equal infinities). */
 static V d_logaddexp(vb *b, V x, V y) {
-  V d = sub(b, x, y), k;
-  V mx = sel(b, gt(b, d, K(b, 0.0)), x, y);
-  dd e = exp_core(b, neg(b, clamp(b, fabs_(b, d), 0.0, 750.0)), NULL, &k);
-  V s = pow2i(b, ismax(b, k, KI(b, -1022)));
-  dd u = fast_two_sum(b, K(b, 1.0), mul(b, e.h, s));
-  u.l = fma3(b, e.l, s, u.l);
+  dd dd_ = two_sum(b, x, neg(b, y)); /* x - y exactly */
+  V d = dd_.h, k, pos = gt(b, d, K(b, 0.0));
+  V mx = sel(b, pos, x, y);
+  V ad = clamp(b, fabs_(b, d), 0.0, 750.0);
+  V adl = sel(b, and1(b, feq(b, ad, fabs_(b, d)), pos), dd_.l, neg(b, dd_.l));
+  adl = sel(b, lt(b, ad, K(b, 750.0)), adl, K(b, 0.0));
+  dd e = exp_core(b, neg(b, ad), neg(b, adl), &k);
+  V Eh = scale2(b, e.h, k), El = scale2(b, e.l, k);
+  dd u = fast_two_sum(b, K(b, 1.0), Eh);
+  u.l = add(b, u.l, El);
   V le_;
   dd M;
   log_core(b, u.h, u.l, false, &le_, &M);
   dd l = log_combine(b, le_, M, LN2_H42, LN2_L42, 1.0, 0.0);
+  V tiny = lt(b, Eh, K(b, 0x1p-60)); /* log1p(E) = E */
+  l = mkdd(sel(b, tiny, Eh, l.h), sel(b, tiny, El, l.l));
   dd t = two_sum(b, mx, l.h);
   V r = add(b, t.h, add(b, t.l, l.l));
   dd q = two_sum(b, x, K(b, LN2_H));

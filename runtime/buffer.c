@@ -63,6 +63,7 @@ rt_buffer *rt_buffer_new(const rt_alloc *a, size_t nbytes, bool zero)
     p = (p + RT_ALIGN - 1) & ~(uintptr_t)(RT_ALIGN - 1);
     atomic_init(&b->refs, 1);
     b->borrowed = 0;
+    b->separate = 0;
     b->data = (void *)p;
     b->nbytes = nbytes;
     b->block = block;
@@ -82,10 +83,30 @@ rt_buffer *rt_buffer_borrow(const rt_alloc *a, void *data, size_t nbytes)
         return NULL;
     atomic_init(&b->refs, 1);
     b->borrowed = 1;
+    b->separate = 0;
     b->data = data;
     b->nbytes = nbytes;
     b->block = b;
     b->block_size = sizeof(rt_buffer);
+    b->alloc = *a;
+    b->pool = NULL;
+    b->next_free = NULL;
+    return b;
+}
+
+rt_buffer *rt_buffer_adopt(const rt_alloc *a, void *data, size_t nbytes,
+                           void *block, size_t block_size)
+{
+    rt_buffer *b = rt_malloc(a, sizeof(rt_buffer));
+    if (!b)
+        return NULL;
+    atomic_init(&b->refs, 1);
+    b->borrowed = 0;
+    b->separate = 1;
+    b->data = data;
+    b->nbytes = nbytes;
+    b->block = block;
+    b->block_size = block_size;
     b->alloc = *a;
     b->pool = NULL;
     b->next_free = NULL;
@@ -121,7 +142,10 @@ void rt_buffer_unref(rt_buffer *b)
         if (b->pool && pool_keep(b))
             return;
         rt_alloc a = b->alloc;
+        bool separate = b->separate;
         rt_free(&a, b->block, b->block_size);
+        if (separate)
+            rt_free(&a, b, sizeof *b);
     }
 }
 

@@ -39,6 +39,7 @@ typedef struct rt_bufpool rt_bufpool;
 typedef struct rt_buffer {
     atomic_int refs;
     uint8_t borrowed;
+    uint8_t separate;  /* the header was allocated apart from block */
     void *data;
     size_t nbytes;
     void *block;       /* what the allocator returned (owned buffers) */
@@ -66,6 +67,11 @@ rt_buffer *rt_buffer_pooled(rt_bufpool *p, size_t nbytes, bool zero);
 rt_buffer *rt_buffer_new(const rt_alloc *a, size_t nbytes, bool zero);
 /* A buffer over caller memory; loom never frees it.  refs starts at 1. */
 rt_buffer *rt_buffer_borrow(const rt_alloc *a, void *data, size_t nbytes);
+/* A buffer taking ownership of block (block_size bytes from a), whose
+ * elements start at data.  NULL if the header cannot be allocated (block
+ * is then still the caller's). */
+rt_buffer *rt_buffer_adopt(const rt_alloc *a, void *data, size_t nbytes,
+                           void *block, size_t block_size);
 void rt_buffer_ref(rt_buffer *b);
 /* Drops a reference; frees the buffer (and owned memory) at zero. */
 void rt_buffer_unref(rt_buffer *b);

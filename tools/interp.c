@@ -17,6 +17,7 @@
  */
 #include "tools/script.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -854,7 +855,7 @@ static void collect_cb(void *ud, loom_array *a) {
 }
 
 /* Evaluates every array inside vals together. */
-static int eval_values(scr_interp *I, scr_value *vals, int n) {
+int scr_eval_values(scr_interp *I, scr_value *vals, int n) {
     scr_buf b = {0};
     for (int i = 0; i < n; i++)
         each_array(vals[i], collect_cb, &b);
@@ -974,7 +975,7 @@ static int put_value(scr_interp *I, scr_value v, bool repr, scr_buf *b) {
 }
 
 int scr_str_of_value(scr_interp *I, scr_value v, bool repr, scr_buf *b) {
-    if (eval_values(I, &v, 1) < 0)
+    if (scr_eval_values(I, &v, 1) < 0)
         return -1;
     return put_value(I, v, repr, b);
 }
@@ -1355,7 +1356,7 @@ static int str_percent(scr_interp *I, scr_value fmt, scr_value args,
             spec[k++] = sign;
         if (zero && !align)
             spec[k++] = '0';
-        while (i < n && (isdigit_c(s[i]) || s[i] == '.') && k < 40)
+        while (i < n && (isdigit((unsigned char)s[i]) || s[i] == '.') && k < 40)
             spec[k++] = s[i++];
         if (i >= n) {
             scr_buf_free(&b);
@@ -1809,6 +1810,10 @@ static int call_value(scr_interp *I, const scr_node *n, scr_value fn,
 
 /* Materializes an iterable: tuples, lists, ranges, strings, arrays (along
  * the first axis).  *items holds new references; free the vector. */
+int scr_iterate(scr_interp *I, scr_value it, scr_value **items, int *n) {
+    return iterate(I, it, items, n);
+}
+
 static int iterate(scr_interp *I, scr_value it, scr_value **items, int *n) {
     *items = NULL;
     *n = 0;
@@ -2486,11 +2491,6 @@ static int exec_augassign(scr_interp *I, const scr_node *n) {
 
 static int exec_stmt(scr_interp *I, const scr_node *s);
 
-static void keep_cb(void *ud, loom_array *a) {
-    (void)ud;
-    loom_keep(a);
-}
-
 static int cmp_ptr(const void *a, const void *b) {
     uintptr_t x = (uintptr_t) * (loom_array *const *)a;
     uintptr_t y = (uintptr_t) * (loom_array *const *)b;
@@ -2502,20 +2502,37 @@ static void list_cb(void *ud, loom_array *a) {
     scr_buf_putn(b, (const char *)&a, sizeof a);
 }
 
-/* Ends a loop iteration's scope: arrays still reachable from variables
- * move to the enclosing scope, everything else built in the iteration is
- * released, and so are the records that pointed at it. */
+/* Sorts and dedupes a pointer vector held in a scr_buf; returns the
+ * count. */
+static size_t ptr_set(scr_buf *b) {
+    loom_array **v = (loom_array **)(void *)b->s;
+    size_t n = b->n / sizeof *v, w = 0;
+    if (n == 0)
+        return 0;
+    qsort(v, n, sizeof *v, cmp_ptr);
+    for (size_t i = 0; i < n; i++)
+        if (w == 0 || v[w - 1] != v[i])
+            v[w++] = v[i];
+    return w;
+}
+
+/* Ends a loop iteration's scope.  Arrays made in the iteration that
+ * variables still reach move to the enclosing scope (each once); the rest
+ * of what the iteration built is released, with the records pointing at
+ * it.  Arrays from before the iteration are safe in their own scope. */
 static void end_iteration_scope(scr_interp *I, int recs_before) {
-    scr_buf live = {0};
-    for (int i = 0; i < I->nvars; i++) {
-        each_array(I->vars[i].v, keep_cb, NULL);
+    scr_buf live = {0}, made = {0};
+    for (int i = 0; i < I->nvars; i++)
         each_array(I->vars[i].v, list_cb, &live);
-    }
-    loom_scope_end(I->ctx);
+    for (int i = recs_before; i < I->nrecs; i++)
+        list_cb(&made, I->recs[i].a);
+    size_t nl = ptr_set(&live), nm = ptr_set(&made);
     loom_array **lv = (loom_array **)(void *)live.s;
-    size_t nl = live.n / sizeof(loom_array *);
-    if (nl)
-        qsort(lv, nl, sizeof *lv, cmp_ptr);
+    loom_array **mv = (loom_array **)(void *)made.s;
+    for (size_t i = 0; i < nl; i++)
+        if (nm && bsearch(&lv[i], mv, nm, sizeof *mv, cmp_ptr))
+            loom_keep(lv[i]);
+    loom_scope_end(I->ctx);
     int w = recs_before;
     for (int i = recs_before; i < I->nrecs; i++) {
         loom_array *a = I->recs[i].a;
@@ -2524,6 +2541,7 @@ static void end_iteration_scope(scr_interp *I, int recs_before) {
     }
     I->nrecs = w;
     scr_buf_free(&live);
+    scr_buf_free(&made);
 }
 
 static int exec_for(scr_interp *I, const scr_node *n) {

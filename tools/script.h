@@ -438,6 +438,11 @@ int scr_binop(scr_interp *I, scr_op op, scr_value a, scr_value b,
               scr_value *out);
 /* Rebinds every use of the array box held by `target` (in-place update). */
 void scr_box_set(scr_value target, loom_array *a);
+/* Evaluates every array held in vals (recursively) in one evaluation. */
+int scr_eval_values(scr_interp *I, scr_value *vals, int n);
+/* Materializes an iterable (tuple, list, range, str, array rows) into a
+ * malloc'ed vector of new references. */
+int scr_iterate(scr_interp *I, scr_value it, scr_value **items, int *n);
 /* Where print() writes (NULL discards). */
 FILE *scr_out(scr_interp *I);
 /* str()/repr() of any value into b; evaluates arrays it contains. */

@@ -1,0 +1,97 @@
+/*
+ * support.c -- helpers shared by the Check test programs.
+ */
+#include "support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+loom_ctx *ts_ctx_eager(bool eager)
+{
+    loom_options o = loom_options_default();
+    o.cache_dir = "";
+    o.eager = eager;
+    return loom_ctx_new(&o);
+}
+
+loom_ctx *ts_ctx(void)
+{
+    return ts_ctx_eager(false);
+}
+
+void *ts_failing_alloc_fn(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    ts_failing_alloc *f = ud;
+    if (nsize == 0) {
+        if (ptr)
+            f->live -= (long long)osize;
+        free(ptr);
+        return NULL;
+    }
+    f->count++;
+    if (f->fail_at > 0 && (f->count == f->fail_at ||
+                           (f->sticky && f->count > f->fail_at))) {
+        f->failures++;
+        return NULL;
+    }
+    void *p = realloc(ptr, nsize);
+    if (p)
+        f->live += (long long)nsize - (ptr ? (long long)osize : 0);
+    return p;
+}
+
+int ts_run(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
+
+static bool close_enough(double got, double want, double rtol, double atol)
+{
+    if (isnan(want))
+        return isnan(got);
+    if (isinf(want))
+        return got == want;
+    return fabs(got - want) <= atol + rtol * fabs(want);
+}
+
+void ts_expect_f64(const double *got, const double *want, long n,
+                   double rtol, double atol, const char *what)
+{
+    ck_assert_msg(got != NULL, "%s: no data", what);
+    for (long i = 0; i < n; i++)
+        ck_assert_msg(close_enough(got[i], want[i], rtol, atol),
+                      "%s[%ld]: got %.17g, want %.17g", what, i, got[i],
+                      want[i]);
+}
+
+void ts_expect_f32(const float *got, const double *want, long n, double rtol,
+                   double atol, const char *what)
+{
+    ck_assert_msg(got != NULL, "%s: no data", what);
+    for (long i = 0; i < n; i++)
+        ck_assert_msg(close_enough(got[i], want[i], rtol, atol),
+                      "%s[%ld]: got %.9g, want %.9g", what, i, (double)got[i],
+                      want[i]);
+}
+
+void ts_expect_error(loom_array *a, loom_status st, const char *needle)
+{
+    loom_status got = loom_eval(a);
+    ck_assert_msg(got == st, "expected status %s, got %s (%s)",
+                  loom_status_name(st), loom_status_name(got), loom_error(a));
+    ck_assert_msg(strstr(loom_error(a), needle) != NULL,
+                  "message '%s' lacks '%s'", loom_error(a), needle);
+}
+
+const char *ts_shared_path(const char *rel)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf, "%s/%s", LOOM_SHARED_DIR, rel);
+    return buf;
+}
