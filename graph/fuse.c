@@ -369,7 +369,7 @@ static void assign(fstate *s, loom_array *a)
         if (ni->nconsumers > 0)
             force(s, a, NULL, "eager mode: every op is its own kernel");
     }
-    if (!own && (op->kind == GRAPH_CALL || op->kind == GRAPH_SCAN ||
+    if (!own && (op->kind == GRAPH_CALL ||
                  a->op == GRAPH_OP_COPY))
         own = true;
     if (!own && ni->kernel == KMULTI && op->dear) {
@@ -388,9 +388,14 @@ static void assign(fstate *s, loom_array *a)
         }
     }
     if (own) {
-        int k = new_step(s, a, op->kind == GRAPH_CALL || op->kind == GRAPH_SCAN
-                                   ? FUSE_CALL
-                                   : FUSE_KERNEL);
+        if (a->op == GRAPH_OP_CALL_OUT) {
+            /* joins its call's step once that exists (attach_outputs) */
+            a->tmp = FUSE_INLINE;
+            ni->kernel = KMULTI;
+            return;
+        }
+        int k = new_step(s, a, op->kind == GRAPH_CALL ? FUSE_CALL
+                                                      : FUSE_KERNEL);
         ni->kernel = k;
         ni->maps[0] = identity_map(a);
         ni->nmaps = 1;
@@ -431,6 +436,34 @@ static void reshape_needs(fstate *s, loom_array *a)
         force(s, base, a, "reshaped: computed in C order, then viewed");
 }
 
+/*
+ * A runtime call reads its inputs from memory.  A movement chain over a
+ * realized or materialized array reaches it as a strided view (a
+ * transpose becomes a BLAS flag, a broadcast a zero stride) rather than a
+ * copy; anything else is materialized.
+ */
+static void call_input(fstate *s, loom_array *call, loom_array *in)
+{
+    if (graph_ops[in->op].kind != GRAPH_MOVE) {
+        force(s, in, call, "input of a runtime call");
+        return;
+    }
+    loom_array *base = move_base(in);
+    int64_t bst[LOOM_MAX_DIMS], st[LOOM_MAX_DIMS], off;
+    graph_c_strides(base->ndim, base->shape, bst);
+    if (base->buf)
+        memcpy(bst, base->strides, sizeof bst);
+    bool leaf = graph_ops[base->op].kind == GRAPH_LEAF && !base->buf;
+    if (!leaf && fuse_view_of(in, base, bst, base->buf ? base->offset : 0,
+                              st, &off)) {
+        force(s, base, in, "input of a runtime call (read as a view)");
+        info(s, in)->kernel = KMULTI;
+        in->tmp = FUSE_INLINE;
+        return;
+    }
+    force(s, in, call, "input of a runtime call");
+}
+
 /* Propagates a's kernel and map to its inputs, forcing materialization
  * where an input cannot be computed inside a's kernel. */
 static void propagate(fstate *s, loom_array *a)
@@ -445,8 +478,10 @@ static void propagate(fstate *s, loom_array *a)
         if (in->buf)
             continue;
         ninfo *ii = info(s, in);
-        if (op->kind == GRAPH_CALL || op->kind == GRAPH_SCAN) {
-            force(s, in, a, "input of a runtime call");
+        if (a->op == GRAPH_OP_CALL_OUT)
+            continue; /* made by the call's step, not an input of it */
+        if (op->kind == GRAPH_CALL) {
+            call_input(s, a, in);
             continue;
         }
         bool invalid = ni->nmaps > MAXMAPS;
@@ -474,6 +509,26 @@ static void propagate(fstate *s, loom_array *a)
             if (ii->why_consumer == NULL)
                 ii->why_consumer = a;
         }
+    }
+}
+
+/* Extra outputs of calls join the step of their call. */
+static void attach_outputs(fstate *s)
+{
+    fuse_plan *p = s->p;
+    for (int i = 0; i < p->nnodes && !s->oom; i++) {
+        loom_array *a = p->nodes[i];
+        if (a->op != GRAPH_OP_CALL_OUT || a->buf)
+            continue;
+        loom_array *c = a->in[0];
+        if (c->buf || c->tmp < 0) {
+            s->oom = true; /* cannot happen: calls are always steps */
+            return;
+        }
+        fuse_step *st = &p->steps[c->tmp];
+        if (st->nout < FUSE_MAX_OUT)
+            st->out[st->nout++] = a;
+        a->tmp = c->tmp;
     }
 }
 
@@ -883,7 +938,8 @@ loom_status fuse_plan_build(loom_ctx *ctx, loom_array *const *outs, int n,
         assign(&s, a);
         propagate(&s, a);
     }
-    /* views whose chain passed through a materialized node */
+    if (!s.oom)
+        attach_outputs(&s);
     bool ok = !s.oom && order_steps(&s);
     rt_free(&ctx->alloc, s.info, (size_t)plan->nnodes * sizeof(ninfo));
     rt_free(&ctx->alloc, s.split, (size_t)s.splitcap * sizeof(int));

@@ -24,8 +24,8 @@ typedef enum graph_op {
 } graph_op;
 
 typedef enum graph_kind {
-    GRAPH_LEAF, GRAPH_ELEM, GRAPH_MOVE, GRAPH_REDUCE, GRAPH_SCAN,
-    GRAPH_GATHER, GRAPH_CALL
+    GRAPH_LEAF, GRAPH_ELEM, GRAPH_MOVE, GRAPH_REDUCE, GRAPH_GATHER,
+    GRAPH_CALL
 } graph_kind;
 
 typedef enum graph_rule {

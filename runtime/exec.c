@@ -9,6 +9,7 @@
  * later step instead of allocating anew.
  */
 #include "runtime/exec.h"
+#include "runtime/call.h"
 #include "runtime/pool.h"
 
 #include <stdlib.h>
@@ -49,12 +50,8 @@ static loom_status lower_and_compile(rt_program *p)
         fuse_step *st = &plan->steps[i];
         rt_kstep *ks = &p->ks[i];
         jit_kernel_init(&ks->k, &ctx->alloc);
-        if (st->kind != FUSE_KERNEL) {
-            graph_ctx_error(ctx, LOOM_ERR_INTERNAL,
-                            "%s: runtime calls are not available yet",
-                            graph_ops[st->out[0]->op].npname);
-            return LOOM_ERR_INTERNAL;
-        }
+        if (st->kind != FUSE_KERNEL)
+            continue;
         double t0 = now_ms();
         loom_status s = jit_lower(plan, i, &ks->k, ks->bind, JIT_MAX_BUFS,
                                   &ks->nbind, &ks->extent0);
@@ -113,8 +110,13 @@ static loom_status plan_memory(rt_program *p)
     }
     for (int i = 0; i < plan->nsteps; i++) {
         rt_kstep *ks = &p->ks[i];
-        for (int b = 0; b < ks->nbind; b++) {
-            loom_array *a = ks->bind[b].node;
+        fuse_step *st = &plan->steps[i];
+        int nread = st->kind == FUSE_KERNEL ? ks->nbind : st->out[0]->nin;
+        for (int b = 0; b < nread; b++) {
+            loom_array *a = st->kind == FUSE_KERNEL ? ks->bind[b].node
+                                                    : st->out[0]->in[b];
+            while (!a->buf && a->tmp < 0 && graph_ops[a->op].kind == GRAPH_MOVE)
+                a = a->in[0]; /* a call's view of a buffer */
             if (!a->buf && a->tmp >= 0 && a->tmp2 < p->nmem &&
                 p->mem[a->tmp2].node == a && p->mem[a->tmp2].last < i)
                 p->mem[a->tmp2].last = i;
@@ -241,6 +243,72 @@ static loom_status run_kernel(rt_program *p, int i)
     return LOOM_OK;
 }
 
+/* The view a call gets of node a: realized, materialized here, or a
+ * movement chain over either. */
+static void view_of(const rt_program *p, const loom_array *a, rt_view *v)
+{
+    size_t es = loom_dtype_size(a->dtype);
+    v->dtype = (loom_dtype)a->dtype;
+    v->ndim = a->ndim;
+    memcpy(v->shape, a->shape, sizeof v->shape);
+    if (!a->buf && a->tmp < 0 && graph_ops[a->op].kind == GRAPH_MOVE) {
+        const loom_array *base = a;
+        while (graph_ops[base->op].kind == GRAPH_MOVE && !base->buf &&
+               base->tmp < 0)
+            base = base->in[0];
+        rt_view bv;
+        view_of(p, base, &bv);
+        int64_t off;
+        fuse_view_of(a, base, bv.strides, 0, v->strides, &off);
+        v->data = bv.data + off * (int64_t)es;
+        return;
+    }
+    if (a->buf) {
+        v->data = (char *)a->buf->data + a->offset * (int64_t)es;
+        memcpy(v->strides, a->strides, sizeof v->strides);
+    } else {
+        rt_buffer *b = p->mem[a->tmp2].buf;
+        v->data = b ? b->data : NULL;
+        graph_c_strides(a->ndim, a->shape, v->strides);
+    }
+}
+
+static loom_status run_call(rt_program *p, int i)
+{
+    fuse_step *st = &p->plan.steps[i];
+    loom_array *node = st->out[0];
+    for (int o = 0; o < st->nout; o++)
+        if (st->out[o]->op != GRAPH_OP_CALL_OUT)
+            node = st->out[o];
+    rt_call c;
+    memset(&c, 0, sizeof c);
+    c.ctx = p->ctx;
+    c.node = node;
+    c.threads = p->ctx->threads;
+    c.nin = node->nin;
+    for (int k = 0; k < node->nin && k < RT_CALL_MAXIO; k++)
+        view_of(p, node->in[k], &c.in[k]);
+    c.nout = 1;
+    for (int o = 0; o < st->nout; o++) {
+        loom_array *a = st->out[o];
+        int k = a->op == GRAPH_OP_CALL_OUT ? (int)a->attr[0] : 0;
+        if (k >= RT_CALL_MAXIO)
+            continue;
+        view_of(p, a, &c.out[k]);
+        if (k + 1 > c.nout)
+            c.nout = k + 1;
+    }
+    rt_call_id id = node->op == GRAPH_OP_MATMUL ? RT_CALL_MATMUL
+                                                : (rt_call_id)node->attr[0];
+    double t0 = now_ms();
+    loom_status s = (unsigned)id < RT_NCALLS ? rt_calls[id].fn(&c)
+                                              : LOOM_ERR_INTERNAL;
+    p->ks[i].run_ms = now_ms() - t0;
+    if (s)
+        graph_ctx_error(p->ctx, s, "%s", c.msg[0] ? c.msg : "runtime call failed");
+    return s;
+}
+
 static loom_status alloc_buffers(rt_program *p, int step)
 {
     loom_ctx *ctx = p->ctx;
@@ -309,7 +377,8 @@ loom_status rt_program_run(rt_program *p)
     for (int i = 0; i < p->plan.nsteps && !s; i++) {
         if ((s = alloc_buffers(p, i)))
             break;
-        s = run_kernel(p, i);
+        s = p->plan.steps[i].kind == FUSE_KERNEL ? run_kernel(p, i)
+                                                 : run_call(p, i);
         release_buffers(p, i);
     }
     if (!s)

@@ -543,10 +543,25 @@ ALWAYS_INLINE void heap_sort(void *base, const void *row, size_t lo,
     }
 }
 
+/* Index of the median of base[i], base[j], base[l]. */
+ALWAYS_INLINE size_t median3(const void *base, const void *row, size_t i,
+                             size_t j, size_t l, kind kd, bool ind)
+{
+    size_t w = ewidth(kd, ind);
+    uint64_t a = get(base, i, w), b = get(base, j, w), c = get(base, l, w);
+    if (less(a, b, row, kd, ind))
+        return less(b, c, row, kd, ind) ? j : less(a, c, row, kd, ind) ? l : i;
+    return less(a, c, row, kd, ind) ? i : less(b, c, row, kd, ind) ? l : j;
+}
+
 /* Places at k the element a full sort of base[lo, hi) puts there, with
- * nothing greater before and nothing smaller after.  Quickselect with a
- * median-of-3 pivot and a three-way partition (runs of duplicates end the
- * search at once), heapsort when it gets too deep. */
+ * nothing greater before and nothing smaller after.  Quickselect: the
+ * pivot is the median of 3 (of 3 medians of 3 -- Tukey's ninther -- on
+ * long ranges, which defuses organ pipes and sawtooths), moved to hi - 2
+ * between sentinels at lo and hi - 1; the Hoare scans stop on elements
+ * equal to the pivot, so runs of duplicates split evenly.  When the range
+ * has not shrunk to a fraction after 2 log2(n) rounds, heapsort finishes
+ * it: O(n log n) worst case. */
 ALWAYS_INLINE void introselect(void *base, const void *row, size_t lo,
                                size_t hi, size_t k, kind kd, bool ind)
 {
@@ -559,30 +574,44 @@ ALWAYS_INLINE void introselect(void *base, const void *row, size_t lo,
             heap_sort(base, row, lo, hi, kd, ind);
             return;
         }
-        size_t mid = lo + (hi - lo) / 2;
-        uint64_t a = get(base, lo, w), b = get(base, mid, w),
-                 c = get(base, hi - 1, w), p;
-        if (less(a, b, row, kd, ind))
-            p = less(b, c, row, kd, ind) ? b : less(a, c, row, kd, ind) ? c : a;
-        else
-            p = less(a, c, row, kd, ind) ? a : less(b, c, row, kd, ind) ? c : b;
-        /* [lo, lt) < p, [lt, i) == p, [gt, hi) > p */
-        size_t lt = lo, i = lo, gt = hi;
-        while (i < gt) {
-            uint64_t x = get(base, i, w);
-            if (less(x, p, row, kd, ind))
-                swap_el(base, lt++, i++, w);
-            else if (less(p, x, row, kd, ind))
-                swap_el(base, i, --gt, w);
-            else
-                i++;
+        size_t n = hi - lo, mid = lo + n / 2, p;
+        if (n > 128) {
+            size_t e = n / 8;
+            p = median3(base, row,
+                        median3(base, row, lo + 1, lo + e, lo + 2 * e, kd, ind),
+                        median3(base, row, mid - e, mid, mid + e, kd, ind),
+                        median3(base, row, hi - 1 - 2 * e, hi - 1 - e, hi - 2,
+                                kd, ind), kd, ind);
+        } else {
+            p = median3(base, row, lo + 1, mid, hi - 2, kd, ind);
         }
-        if (k < lt)
-            hi = lt;
-        else if (k >= gt)
-            lo = gt;
-        else
+        /* sentinels: base[lo] <= pivot <= base[hi - 1]; pivot at hi - 2 */
+        swap_el(base, p, hi - 2, w);
+        uint64_t pv = get(base, hi - 2, w);
+        if (less(pv, get(base, lo, w), row, kd, ind))
+            swap_el(base, lo, hi - 2, w);
+        if (less(get(base, hi - 1, w), get(base, hi - 2, w), row, kd, ind))
+            swap_el(base, hi - 1, hi - 2, w);
+        if (less(get(base, hi - 2, w), get(base, lo, w), row, kd, ind))
+            swap_el(base, lo, hi - 2, w);
+        pv = get(base, hi - 2, w);
+        size_t i = lo, j = hi - 2;
+        for (;;) {
+            while (less(get(base, ++i, w), pv, row, kd, ind))
+                ;
+            while (less(pv, get(base, --j, w), row, kd, ind))
+                ;
+            if (i >= j)
+                break;
+            swap_el(base, i, j, w);
+        }
+        swap_el(base, i, hi - 2, w); /* the pivot to its place */
+        if (k == i)
             return;
+        if (k < i)
+            hi = i;
+        else
+            lo = i + 1;
     }
     insertion(base, row, lo, hi, kd, ind);
 }

@@ -783,7 +783,7 @@ H(h_list_extend) {
 
 H(h_dtype_call) {
     (void)F;
-    loom_dtype t = (loom_dtype)a[0].u.dt;
+    loom_dtype t = SCR_DT(a[0]);
     scr_value v = a[1];
     loom_ctx *c = scr_ctx(I);
     switch (v.k) {

@@ -523,7 +523,7 @@ int scr_to_dtype(scr_interp *I, scr_value v, const char *what,
         *out = LOOM_DEFAULT_DTYPE;
         return 0;
     case SCR_V_DTYPE:
-        *out = (loom_dtype)v.u.dt;
+        *out = SCR_DT(v);
         return 0;
     case SCR_V_FUNC:
         if (strcmp(v.u.fn->name, "float") == 0) {
@@ -952,10 +952,14 @@ static int put_value(scr_interp *I, scr_value v, bool repr, scr_buf *b) {
         return 0;
     }
     case SCR_V_DTYPE:
-        if (repr)
-            scr_buf_printf(b, "dtype('%s')", loom_dtype_name(v.u.dt));
+        if (v.u.dt & SCR_DT_TYPE)
+            scr_buf_printf(b, "<class 'numpy.%s'>",
+                           SCR_DT(v) == LOOM_BOOL ? "bool_"
+                                                  : loom_dtype_name(SCR_DT(v)));
+        else if (repr)
+            scr_buf_printf(b, "dtype('%s')", loom_dtype_name(SCR_DT(v)));
         else
-            scr_buf_puts(b, loom_dtype_name(v.u.dt));
+            scr_buf_puts(b, loom_dtype_name(SCR_DT(v)));
         return 0;
     case SCR_V_RNG: scr_buf_puts(b, "Generator(PCG64)"); return 0;
     case SCR_V_MODULE:
@@ -963,9 +967,20 @@ static int put_value(scr_interp *I, scr_value v, bool repr, scr_buf *b) {
                        : v.u.mod == SCR_MOD_LINALG ? "numpy.linalg"
                                                    : "numpy.random");
         return 0;
-    case SCR_V_FUNC:
-        scr_buf_printf(b, "<function %s>", v.u.fn->name);
+    case SCR_V_FUNC: {
+        static const char *const types[] = {"int", "float", "bool", "str",
+                                            "list", "tuple", "range", NULL};
+        for (int i = 0; types[i]; i++)
+            if (strcmp(v.u.fn->name, types[i]) == 0) {
+                scr_buf_printf(b, "<class '%s'>", types[i]);
+                return 0;
+            }
+        if (scr_builtin_lookup(v.u.fn->name) == v.u.fn)
+            scr_buf_printf(b, "<built-in function %s>", v.u.fn->name);
+        else
+            scr_buf_printf(b, "<function %s>", v.u.fn->name);
         return 0;
+    }
     case SCR_V_METHOD:
     case SCR_V_UFUNC_AT:
         scr_buf_printf(b, "<method %s>", ((scr_method *)v.u.o)->fn->name);
@@ -1100,7 +1115,7 @@ static int values_equal(scr_interp *I, scr_value a, scr_value b, bool *eq) {
                     *eq = false;
                     return 0;
                 }
-                *eq = (int)t == d.u.dt;
+                *eq = t == SCR_DT(d);
                 return 0;
             }
         }
@@ -1117,7 +1132,7 @@ static int values_equal(scr_interp *I, scr_value a, scr_value b, bool *eq) {
         return 0;
     case SCR_V_TUPLE:
     case SCR_V_LIST: return seq_equal(I, a, b, eq);
-    case SCR_V_DTYPE: *eq = a.u.dt == b.u.dt; return 0;
+    case SCR_V_DTYPE: *eq = SCR_DT(a) == SCR_DT(b); return 0;
     case SCR_V_MODULE: *eq = a.u.mod == b.u.mod; return 0;
     case SCR_V_FUNC: *eq = a.u.fn == b.u.fn; return 0;
     case SCR_V_RANGE: {
@@ -1176,7 +1191,7 @@ int scr_binop(scr_interp *I, scr_op op, scr_value a, scr_value b,
         bool same = a.k == b.k &&
                     (a.k == SCR_V_NONE || a.k == SCR_V_ELLIPSIS ||
                      (a.k == SCR_V_BOOL && a.u.b == b.u.b) ||
-                     (a.k == SCR_V_DTYPE && a.u.dt == b.u.dt) ||
+                     (a.k == SCR_V_DTYPE && SCR_DT(a) == SCR_DT(b)) ||
                      (a.k == SCR_V_INT && a.u.i == b.u.i) ||
                      (a.k == SCR_V_MODULE && a.u.mod == b.u.mod) ||
                      (a.k == SCR_V_FUNC && a.u.fn == b.u.fn) ||
@@ -1432,7 +1447,9 @@ static int eval(scr_interp *I, const scr_node *n, scr_value *out);
 /* Python's slice.indices(): clamps a slice to a sequence of length len. */
 static int py_slice(scr_interp *I, scr_slice *s, int64_t len, int64_t *start,
                     int64_t *stop, int64_t *step, int64_t *count) {
-    int64_t a, b, c;
+    int64_t a = 0, b = 0, c = 1;
+    *start = *stop = *count = 0;
+    *step = 1;
     if (slice_bound(I, s->start, &a) < 0 || slice_bound(I, s->stop, &b) < 0 ||
         slice_bound(I, s->step, &c) < 0)
         return -1;
@@ -1649,17 +1666,17 @@ static int attribute(scr_interp *I, scr_value obj, const char *name,
     }
     case SCR_V_DTYPE:
         if (strcmp(name, "name") == 0) {
-            const char *s = loom_dtype_name(obj.u.dt);
+            const char *s = loom_dtype_name(SCR_DT(obj));
             *out = scr_str_new(s, strlen(s));
             return 0;
         }
         if (strcmp(name, "itemsize") == 0) {
-            *out = scr_int((int64_t)loom_dtype_size(obj.u.dt));
+            *out = scr_int((int64_t)loom_dtype_size(SCR_DT(obj)));
             return 0;
         }
         if (strcmp(name, "kind") == 0) {
-            const char *k = obj.u.dt == LOOM_BOOL ? "b"
-                          : kind_of(obj.u.dt) == 1 ? "i" : "f";
+            const char *k = SCR_DT(obj) == LOOM_BOOL ? "b"
+                          : kind_of(SCR_DT(obj)) == 1 ? "i" : "f";
             *out = scr_str_new(k, 1);
             return 0;
         }

@@ -234,7 +234,7 @@ int scr_call(scr_interp *I, const scr_func *f, scr_value *pos, int npos,
         for (int i = 0; i < np_; i++)
             if (!set[i] && !p[i].def && !p[i].var) {
                 size_t l = strlen(missing);
-                snprintf(missing + l, sizeof missing - l, "%s'%s'",
+                snprintf(missing + l, sizeof missing - l, "%s'%.31s'",
                          nmiss ? " and " : "", p[i].name);
                 nmiss++;
             }
@@ -345,6 +345,7 @@ static int int_list(scr_interp *I, scr_value v, const char *what,
 }
 
 static int normalize_axis(scr_interp *I, int64_t ax, int nd, int *o) {
+    *o = 0;
     if (ax < -nd || ax >= nd)
         return scr_fail(I, "AxisError: axis %lld is out of bounds for array "
                            "of dimension %d", (long long)ax, nd);
@@ -354,6 +355,7 @@ static int normalize_axis(scr_interp *I, int64_t ax, int nd, int *o) {
 
 static int str_arg(scr_interp *I, scr_value v, const char *what,
                    const char **o) {
+    *o = "";
     if (v.k != SCR_V_STR)
         return scr_fail(I, "TypeError: %s must be a string, not '%s'", what,
                         scr_type_name(v));
@@ -934,6 +936,7 @@ H(h_median) {
 static int quantile_method(scr_interp *I, scr_value v,
                            loom_quantile_method *m) {
     const char *s;
+    *m = LOOM_Q_LINEAR;
     if (str_arg(I, v, "method", &s) < 0)
         return -1;
     static const char *const names[] = {"linear", "lower", "higher",
@@ -1113,6 +1116,7 @@ H(h_slogdet) {
 
 static int uplo_arg(scr_interp *I, scr_value v, char *o) {
     const char *s;
+    *o = 'L';
     if (str_arg(I, v, "UPLO", &s) < 0)
         return -1;
     if ((s[0] != 'L' && s[0] != 'U') || s[1])
@@ -2310,6 +2314,7 @@ H(h_gradient) {
 
 static int conv_mode(scr_interp *I, scr_value v, loom_conv_mode *m) {
     const char *s;
+    *m = LOOM_CONV_FULL;
     if (str_arg(I, v, "mode", &s) < 0)
         return -1;
     if (strcmp(s, "full") == 0)
@@ -3145,7 +3150,7 @@ bool scr_np_constant(int module, const char *name, scr_value *out) {
     for (size_t i = 0; i < sizeof dts / sizeof dts[0]; i++)
         if (strcmp(name, dts[i].name) == 0) {
             out->k = SCR_V_DTYPE;
-            out->u.dt = dts[i].t;
+            out->u.dt = (int)dts[i].t | SCR_DT_TYPE;
             return true;
         }
     return false;

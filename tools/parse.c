@@ -467,8 +467,11 @@ static bool p_call_args(parser *P, kidlist *l) {
     return expect_op(P, ")");
 }
 
-/* primary: atom followed by .name, (args) and [index] trailers. */
+/* primary: atom followed by .name, (args) and [index] trailers.  Calls
+ * are positioned where their callee expression starts. */
 static scr_node *p_primary(parser *P) {
+    scr_token *start = peek(P);
+    int sline = start->line, scol = start->col;
     scr_node *n = p_atom(P);
     while (n) {
         scr_token *t = peek(P);
@@ -490,8 +493,8 @@ static scr_node *p_primary(parser *P) {
                 return NULL;
             }
             scr_node *c = mk(P, SCR_N_CALL, t);
-            c->line = n->line; /* errors of a call point at its callee */
-            c->col = n->col;
+            c->line = sline;
+            c->col = scol;
             kl_move(P, &l, c);
             n = c;
         } else if (is_op(t, "[")) {

@@ -204,7 +204,9 @@ typedef struct scr_value {
         bool b;
         int64_t i;
         double f;
-        int dt;                    /* DTYPE: a loom_dtype */
+        int dt;                    /* DTYPE: a loom_dtype, | SCR_DT_TYPE
+                                      for the scalar type (np.float32)
+                                      rather than a dtype (x.dtype) */
         int mod;                   /* MODULE */
         const struct scr_func *fn; /* FUNC */
         scr_obj *o;                /* everything else */
@@ -253,6 +255,10 @@ typedef struct scr_method {
 enum { SCR_MOD_NP, SCR_MOD_LINALG, SCR_MOD_RANDOM };
 
 extern const scr_value scr_none;
+
+#define SCR_DT_TYPE 0x100
+/* The loom_dtype of a DTYPE value. */
+#define SCR_DT(v) ((loom_dtype)((v).u.dt & 0xff))
 
 scr_value scr_ref(scr_value v);
 void scr_unref(scr_value v);

@@ -268,7 +268,7 @@ const char *scr_type_name(scr_value v) {
         }
         return "numpy.ndarray";
     }
-    case SCR_V_DTYPE: return "numpy.dtype";
+    case SCR_V_DTYPE: return v.u.dt & SCR_DT_TYPE ? "type" : "numpy.dtype";
     case SCR_V_RNG: return "numpy.random.Generator";
     case SCR_V_MODULE: return "module";
     case SCR_V_FUNC: return "builtin_function_or_method";
