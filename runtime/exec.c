@@ -111,10 +111,14 @@ static loom_status plan_memory(rt_program *p)
     for (int i = 0; i < plan->nsteps; i++) {
         rt_kstep *ks = &p->ks[i];
         fuse_step *st = &plan->steps[i];
-        int nread = st->kind == FUSE_KERNEL ? ks->nbind : st->out[0]->nin;
+        loom_array *call = st->out[0];
+        for (int o = 0; o < st->nout; o++)
+            if (st->out[o]->op != GRAPH_OP_CALL_OUT)
+                call = st->out[o];
+        int nread = st->kind == FUSE_KERNEL ? ks->nbind : call->nin;
         for (int b = 0; b < nread; b++) {
             loom_array *a = st->kind == FUSE_KERNEL ? ks->bind[b].node
-                                                    : st->out[0]->in[b];
+                                                    : call->in[b];
             while (!a->buf && a->tmp < 0 && graph_ops[a->op].kind == GRAPH_MOVE)
                 a = a->in[0]; /* a call's view of a buffer */
             if (!a->buf && a->tmp >= 0 && a->tmp2 < p->nmem &&
