@@ -475,3 +475,54 @@ loom_array *loom_linalg_norm(loom_array *x, double ord, loom_axes axes,
         return graph_norm_matrix_sv(x, ord, r, c, keepdims);
     return graph_poison(ctx, LOOM_ERR_VALUE, "Invalid norm order for matrices.");
 }
+
+/* ---- scans ---- */
+
+#include "runtime/call.h"
+
+/* cumsum / cumprod along axis (LOOM_ALL: of the flattened array), in
+ * NumPy's accumulation dtype (bools and int32 accumulate in int64). */
+static loom_array *scan(loom_array *a, int axis, rt_call_id id,
+                        const char *name)
+{
+    loom_array *bad = graph_check_inputs(a ? a->ctx : NULL, name, 1, &a);
+    if (bad)
+        return bad;
+    if (axis == LOOM_ALL) {
+        a = loom_ravel(a);
+        axis = 0;
+    } else if (!graph_norm_axis(&axis, a->ndim)) {
+        return graph_poison(a->ctx, LOOM_ERR_AXIS,
+                            "axis %d is out of bounds for array of dimension %d",
+                            axis, a->ndim);
+    }
+    loom_dtype t = graph_is_float((loom_dtype)a->dtype) ? (loom_dtype)a->dtype
+                                                        : LOOM_INT64;
+    loom_array *x = graph_cast(a, t);
+    int64_t p = axis;
+    return graph_call(a->ctx, id, 1, &x, t, x->ndim, x->shape, &p, 1);
+}
+
+loom_array *loom_cumsum(loom_array *a, int axis)
+{
+    return scan(a, axis, RT_CALL_CUMSUM, "cumsum");
+}
+
+loom_array *loom_cumprod(loom_array *a, int axis)
+{
+    return scan(a, axis, RT_CALL_CUMPROD, "cumprod");
+}
+
+loom_array *loom_nancumsum(loom_array *a, int axis)
+{
+    if (a && a->op != GRAPH_OP_ERROR)
+        a = nan_to(a, 0);
+    return scan(a, axis, RT_CALL_CUMSUM, "nancumsum");
+}
+
+loom_array *loom_nancumprod(loom_array *a, int axis)
+{
+    if (a && a->op != GRAPH_OP_ERROR)
+        a = nan_to(a, 1);
+    return scan(a, axis, RT_CALL_CUMPROD, "nancumprod");
+}

@@ -103,19 +103,7 @@ loom_array *loom_cov(loom_array *m, loom_array *y, bool rowvar, bool bias, int d
     return graph_poison(m ? m->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_cov"));
 }
 
-loom_array *loom_cumprod(loom_array *a, int axis)
-{
-    (void)a;
-    (void)axis;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_cumprod"));
-}
 
-loom_array *loom_cumsum(loom_array *a, int axis)
-{
-    (void)a;
-    (void)axis;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_cumsum"));
-}
 
 loom_array *loom_delete(loom_array *a, int n, const int64_t *indices, int axis)
 {
@@ -397,19 +385,7 @@ loom_array *loom_median(loom_array *a, int axis, bool keepdims)
     return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_median"));
 }
 
-loom_array *loom_nancumprod(loom_array *a, int axis)
-{
-    (void)a;
-    (void)axis;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_nancumprod"));
-}
 
-loom_array *loom_nancumsum(loom_array *a, int axis)
-{
-    (void)a;
-    (void)axis;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_nancumsum"));
-}
 
 loom_array *loom_nanmedian(loom_array *a, int axis, bool keepdims)
 {

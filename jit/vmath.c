@@ -265,6 +265,10 @@ static const double C_SINH_H[7] = {
     0x1.5555555555556p-3, 0x1.11111111110a1p-7, 0x1.a01a01a02921bp-13,
     0x1.71de3a45f5874p-19, 0x1.ae646767db807p-26, 0x1.611a399960464p-33,
     0x1.b4cfa2aac5febp-41};
+/* float: tanh x = x + x^3 T(x^2), |x| <= 0.5625, rel. error 2^-29.5 */
+static const double C_TANHF_T[5] = {
+    -0x1.5555480000000p-2, 0x1.110c8c0000000p-3, -0x1.b90d160000000p-5,
+    0x1.584c460000000p-6, -0x1.9594240000000p-8};
 /* float: 2^r = 1 + r P(r), |r| <= 1/2, rel. error 2^-29.0 */
 static const double C_EXP2F_P[6] = {
     0x1.62e4300000000p-1, 0x1.ebfbe00000000p-3, 0x1.c6aed00000000p-5,
@@ -285,17 +289,14 @@ static const double TWOOPI29[7] = {
    and the integer n.  k = round(x/ln2) by the 1.5*2^23 shifter (no fptosi,
    so a NaN x yields a NaN pm1 and some finite n); Cody-Waite with ln2 in two
    floats, the first fma exact. */
-static V f_exp_core_c(vb *b, V x, V *n, const double *c, int nc) {
+static V f_exp_core(vb *b, V x, V *n) {
   V sh = K(b, 0x1.8p23);
   V t = fma3(b, x, K(b, INVLN2_H), sh);
   V k = sub(b, t, sh);
   *n = isub(b, bits(b, t), bits(b, sh));
   V r = fma3(b, neg(b, k), K(b, LN2F_H), x);
   r = fma3(b, neg(b, k), K(b, LN2F_L), r);
-  return fma3(b, mul(b, r, r), horner(b, r, c, nc), r);
-}
-static V f_exp_core(vb *b, V x, V *n) {
-  return f_exp_core_c(b, x, n, C_EXPF_Q, 5);
+  return fma3(b, mul(b, r, r), horner(b, r, C_EXPF_Q, 5), r);
 }
 
 static V f_exp(vb *b, V x) {
@@ -387,15 +388,17 @@ static V f_log1p(vb *b, V x) {
   return sel(b, feq(b, x, K(b, 0.0)), x, r);
 }
 
-/* tanh(|x|) = E/(E + 2) with E = expm1(2|x|) = 2^n pm1 + (2^n - 1), which
-   is one rounding (exact 2^n - 1) and relatively accurate near 0.  NaN
-   propagates. */
+/* tanh: odd polynomial below 0.5625, else 1 - 2/(e^2|x| + 1) with the
+   denominator 2^n (1 + pm1) + 1 rounded once.  NaN propagates. */
 static V f_tanh(vb *b, V x) {
-  V a2 = add(b, fabs_(b, x), fabs_(b, x)), n;
+  V a = fabs_(b, x), z = mul(b, a, a);
+  V small = fma3(b, mul(b, a, z), horner(b, z, C_TANHF_T, 5), a);
+  V a2 = add(b, a, a), n;
   V pm1 = f_exp_core(b, sel(b, gt(b, a2, K(b, 20.0)), K(b, 20.0), a2), &n);
   V S = pow2i(b, n);
-  V E = fma3(b, S, pm1, sub(b, S, K(b, 1.0)));
-  return copysign_(b, fdv(b, E, add(b, E, K(b, 2.0))), x);
+  V den = fma3(b, S, pm1, add(b, S, K(b, 1.0)));
+  V big = sub(b, K(b, 1.0), fdv(b, K(b, 2.0), den));
+  return copysign_(b, sel(b, lt(b, a, K(b, 0.5625)), small, big), x);
 }
 
 /* sigmoid = 1/(1 + e^-x), e^-x = 2^n (1 + pm1) = S (1 + pm1): the

@@ -294,6 +294,33 @@ H(h_round) {
     return 0;
 }
 
+/* type(x): Python's classes for Python values, the NumPy scalar type for
+ * 0-d arrays, np.ndarray otherwise. */
+H(h_type) {
+    scr_value v = a[0];
+    static const char *const names[] = {
+        [SCR_V_BOOL] = "bool", [SCR_V_INT] = "int", [SCR_V_FLOAT] = "float",
+        [SCR_V_STR] = "str", [SCR_V_LIST] = "list", [SCR_V_TUPLE] = "tuple",
+        [SCR_V_RANGE] = "range"};
+    if ((size_t)v.k < sizeof names / sizeof names[0] && names[v.k]) {
+        out->k = SCR_V_FUNC;
+        out->u.fn = scr_builtin_lookup(names[v.k]);
+        return 0;
+    }
+    if (v.k == SCR_V_ARRAY && loom_ndim(scr_arr(v)) == 0) {
+        out->k = SCR_V_DTYPE;
+        out->u.dt = (int)loom_dtype_of(scr_arr(v)) | SCR_DT_TYPE;
+        return 0;
+    }
+    if (v.k == SCR_V_ARRAY) {
+        out->k = SCR_V_FUNC;
+        out->u.fn = scr_np_lookup(SCR_MOD_NP, "ndarray");
+        return 0;
+    }
+    return scr_fail(I, "type() of '%s' is not supported by loom scripts",
+                    scr_type_name(v));
+}
+
 /* ---- sequences ---- */
 
 H(h_range) {
@@ -866,6 +893,7 @@ static const scr_func BUILTINS[] = {
     FN("bool", "x=False, /", h_bool),
     FN("str", "object='', /", h_str),
     FN("repr", "obj, /", h_repr),
+    FN("type", "object, /", h_type),
     FN("format", "value, format_spec='', /", h_format),
     FN("abs", "x, /", h_abs),
     FN("round", "number, ndigits=None", h_round),

@@ -975,7 +975,9 @@ static int put_value(scr_interp *I, scr_value v, bool repr, scr_buf *b) {
                 scr_buf_printf(b, "<class '%s'>", types[i]);
                 return 0;
             }
-        if (scr_builtin_lookup(v.u.fn->name) == v.u.fn)
+        if (strcmp(v.u.fn->name, "ndarray") == 0)
+            scr_buf_puts(b, "<class 'numpy.ndarray'>");
+        else if (scr_builtin_lookup(v.u.fn->name) == v.u.fn)
             scr_buf_printf(b, "<built-in function %s>", v.u.fn->name);
         else
             scr_buf_printf(b, "<function %s>", v.u.fn->name);

@@ -397,7 +397,7 @@ H(h_array) {
     loom_dtype t;
     int64_t ndmin;
     if (scr_to_dtype(I, a[1], "dtype", &t) < 0 ||
-        get_int(I, a[3], "ndmin", &ndmin) < 0)
+        get_int(I, a[5], "ndmin", &ndmin) < 0)
         return -1;
     loom_array *x;
     if (scr_array_from_obj(I, a[0], t, &x) < 0)
@@ -989,8 +989,12 @@ H(h_tensordot) {
     if (arr(I, a[0], &x) < 0 || arr(I, a[1], &y) < 0)
         return -1;
     scr_value ax = a[2];
-    if (ax.k == SCR_V_INT || ax.k == SCR_V_ARRAY)
-        return ret(I, loom_tensordot_n(x, y, (int)ax.u.i), out);
+    if (ax.k == SCR_V_INT || ax.k == SCR_V_ARRAY) {
+        int64_t n;
+        if (get_int(I, ax, "axes", &n) < 0)
+            return -1;
+        return ret(I, loom_tensordot_n(x, y, (int)n), out);
+    }
     if (!scr_is_seq(ax) || scr_seq_of(ax)->n != 2)
         return scr_fail(I, "TypeError: tensordot: axes must be an int or a "
                            "pair of sequences");
@@ -2737,6 +2741,11 @@ H(h_dtype) {
     return 0;
 }
 
+H(h_ndarray) {
+    return scr_fail(I, "np.ndarray(...) is not supported by loom scripts; "
+                       "use np.zeros or np.empty");
+}
+
 H(h_m_identity) {
     (void)F;
     (void)I;
@@ -2811,6 +2820,7 @@ static const scr_func NP[] = {
     FN("load", "file, !mmap_mode=None, allow_pickle=False, "
                "fix_imports=True, encoding='ASCII'", h_load),
     FN("dtype", "dtype, align=False, copy=False", h_dtype),
+    FN("ndarray", "*args", h_ndarray),
     /* elementwise, one operand */
     F1("negative", loom_negative), F1("positive", loom_positive),
     F1("absolute", loom_abs), F1("abs", loom_abs), F1("fabs", fabs_),

@@ -530,6 +530,8 @@ static scr_node *p_primary(parser *P) {
                 kl_move(P, &l, idx);
             }
             n = mk2(P, SCR_N_SUBSCRIPT, t, n, idx);
+            n->line = sline;
+            n->col = scol;
         } else {
             break;
         }
