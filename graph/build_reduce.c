@@ -5,8 +5,7 @@
  *
  * REDUCE nodes always keep the reduced axes (extent 1); keepdims=False
  * adds a RESHAPE that drops them.  attr[0] is the mask of reduced axes.
- * var is built as NumPy defines it, mean(|x - mean(x)|^2) * n/(n - ddof):
- * two reductions, which fusion runs as two sweeps over a row in cache.
+ * var is one reduction (RVAR), computed in a single sweep.
  */
 #include "graph/graph.h"
 
@@ -112,16 +111,24 @@ static loom_array *mean_mask(loom_array *a, int64_t mask, loom_dtype t)
     return loom_divide(s, graph_const_f(a->ctx, t, (double)n));
 }
 
-/* var over mask with ddof, in float dtype t (keepdims shape): NumPy's
- * two-pass definition. */
+/* var over mask with ddof, in float dtype t (keepdims shape): one RVAR
+ * reduction (attr[1] = ddof), which the JIT computes in one sweep from
+ * sums shifted by the first element -- stable for data with a large mean
+ * -- dividing by max(n - ddof, 0) as NumPy does. */
 static loom_array *var_mask(loom_array *a, int64_t mask, loom_dtype t,
                             int ddof)
 {
     loom_array *x = graph_cast(a, t);
-    loom_array *d = loom_subtract(x, mean_mask(x, mask, t));
-    loom_array *ss = sum_mask(loom_multiply(d, d), mask, t);
-    double n = (double)reduced_count(a, mask) - ddof;
-    return loom_divide(ss, graph_const_f(a->ctx, t, n > 0 ? n : 0));
+    int64_t shape[LOOM_MAX_DIMS];
+    for (int i = 0; i < x->ndim; i++)
+        shape[i] = (mask >> i & 1) ? 1 : x->shape[i];
+    graph_tmpl tm;
+    graph_tmpl_init(&tm, GRAPH_OP_RVAR, t, x->ndim, shape);
+    tm.nin = 1;
+    tm.in = &x;
+    tm.attr[0] = mask;
+    tm.attr[1] = ddof;
+    return graph_intern(a->ctx, &tm);
 }
 
 /* Counts of non-NaN elements (keepdims), in dtype t. */

@@ -613,9 +613,8 @@ static bool share_input(fstate *s, int a, int b, loom_array **stack,
         loom_array *x = stack[--sp];
         if (mark[x->tmp2] == tag_b)
             continue;
-        bool leafish = x->tmp >= 0 || x->tmp == FUSE_REALIZED;
-        if (mark[x->tmp2] == tag_a && leafish &&
-            graph_ops[x->op].kind != GRAPH_LEAF)
+        bool read = x->buf || x->tmp >= 0; /* a buffer both kernels read */
+        if (mark[x->tmp2] == tag_a && read)
             found = true;
         mark[x->tmp2] = tag_b;
         if (x->tmp == FUSE_INLINE || x->tmp == FUSE_VIEW)

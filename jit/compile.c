@@ -50,7 +50,7 @@ typedef struct centry {
     uint64_t hash;
     char *key; /* structure bytes */
     size_t keylen;
-    jit_fn fn;
+    jit_fn fn, combine;
     struct centry *next;
 } centry;
 
@@ -382,6 +382,17 @@ static void mkdirs(const char *dir)
     free(p);
 }
 
+static jit_fn lookup(const char *sym, char *err, size_t n)
+{
+    LLVMOrcExecutorAddress addr = 0;
+    LLVMErrorRef e = LLVMOrcLLJITLookup(J.jit, &addr, sym);
+    if (e) {
+        set_err(err, n, "JIT: symbol lookup failed", e);
+        return NULL;
+    }
+    return (jit_fn)(uintptr_t)addr;
+}
+
 /* Adds an object file to the JIT and looks the symbol up. */
 static jit_fn link_object(LLVMMemoryBufferRef obj, const char *sym,
                           char *err, size_t n)
@@ -392,13 +403,8 @@ static jit_fn link_object(LLVMMemoryBufferRef obj, const char *sym,
         set_err(err, n, "JIT: cannot add object", e);
         return NULL;
     }
-    LLVMOrcExecutorAddress addr = 0;
-    if ((e = LLVMOrcLLJITLookup(J.jit, &addr, sym))) {
-        set_err(err, n, "JIT: symbol lookup failed", e);
-        return NULL;
-    }
     J.nobjects++;
-    return (jit_fn)(uintptr_t)addr;
+    return lookup(sym, err, n);
 }
 
 static jit_fn compile_new(const jit_kernel *k, const char *sym,
@@ -487,6 +493,7 @@ jit_fn jit_get(const jit_kernel *k, const char *cache_dir,
     if ((c = cache_find(k->hash, key, len))) {
         info->mem_hit = true;
         fn = c->fn;
+        info->combine = c->combine;
         goto out;
     }
     char sym[32];
@@ -510,8 +517,15 @@ jit_fn jit_get(const jit_kernel *k, const char *cache_dir,
         fn = compile_new(k, sym, cache_dir, dkey, dlen, info, err, errlen);
     }
     free(dkey);
+    if (fn && k->chunk_param >= 0) {
+        char cname[48];
+        snprintf(cname, sizeof cname, "%s.combine", sym);
+        if (!(info->combine = lookup(cname, err, errlen)))
+            fn = NULL;
+    }
     if (fn && (c = malloc(sizeof *c))) {
-        *c = (centry){k->hash, key, len, fn, J.table[k->hash % 1024]};
+        *c = (centry){k->hash, key, len, fn, info->combine,
+                      J.table[k->hash % 1024]};
         J.table[k->hash % 1024] = c;
         key = NULL;
     }

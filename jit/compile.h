@@ -18,6 +18,7 @@ typedef struct jit_compile_info {
     double emit_ms, verify_ms, opt_ms, codegen_ms, link_ms, total_ms;
     size_t object_bytes;
     char symbol[32];        /* the kernel's symbol: loom_k<16 hex> */
+    jit_fn combine;         /* split kernels: the combine function */
 } jit_compile_info;
 
 /*

@@ -40,7 +40,8 @@ typedef struct em {
     LLVMValueRef *bufs;   /* buffer pointers (body args) */
     LLVMValueRef *params; /* parameter values, loaded in the entry block */
     LLVMValueRef lo, hi;
-    LLVMValueRef *accv, *acci; /* accumulator allocas: value, index */
+    LLVMValueRef *accs;   /* scalar accumulators: 3 allocas each */
+    LLVMValueRef scratch; /* the scratch buffer, or NULL */
     LLVMValueRef *memo;
     int *memo_depth;
     LLVMValueRef *loopvar; /* current value of each loop variable */
@@ -422,9 +423,52 @@ static LLVMValueRef alu(em *e, graph_op op, int dt, int adt, LLVMValueRef *x)
     }
 }
 
-/* ---- values ---- */
+/* ---- accumulator storage ---- */
 
 static LLVMValueRef value(em *e, int v);
+
+static bool is_arg(const kir_acc *acc)
+{
+    return acc->red == GRAPH_OP_RARGMAX || acc->red == GRAPH_OP_RARGMIN;
+}
+
+/* Type of slot (0 value, 1 second part, 2 shift) of an accumulator. */
+static LLVMTypeRef slot_type(em *e, const kir_acc *acc, int slot)
+{
+    return slot == 1 && is_arg(acc) ? e->i64 : ty(e, acc->dtype);
+}
+
+/* Pointer to a slot of accumulator a: an alloca, or for a vector
+ * accumulator its element for the current iteration of its loop in the
+ * scratch buffer.  Vector slots are stored slot-major -- ((a * 3 + slot)
+ * * len + i) * 8 bytes -- so consecutive iterations touch consecutive
+ * words and the loop vectorizes. */
+static LLVMValueRef acc_ptr(em *e, int a, int slot)
+{
+    const kir_acc *acc = &e->k->accs[a];
+    if (acc->vec_var < 0)
+        return e->accs[3 * a + slot];
+    LLVMBuilderRef B = e->B;
+    LLVMValueRef len = value(e, acc->vec_len);
+    LLVMValueRef row = LLVMConstInt(e->i64, (unsigned long long)(3 * a + slot), 0);
+    LLVMValueRef i = LLVMBuildAdd(B, LLVMBuildMul(B, row, len, ""),
+                                  e->loopvar[acc->vec_var], "");
+    LLVMValueRef off = LLVMBuildMul(B, i, LLVMConstInt(e->i64, 8, 0), "");
+    return LLVMBuildGEP2(B, e->i8, e->scratch, &off, 1, "");
+}
+
+static LLVMValueRef acc_load(em *e, int a, int slot)
+{
+    return LLVMBuildLoad2(e->B, slot_type(e, &e->k->accs[a], slot),
+                          acc_ptr(e, a, slot), "");
+}
+
+static void acc_store(em *e, int a, int slot, LLVMValueRef v)
+{
+    LLVMBuildStore(e->B, v, acc_ptr(e, a, slot));
+}
+
+/* ---- values ---- */
 
 static LLVMValueRef value_uncached(em *e, int v)
 {
@@ -462,13 +506,8 @@ static LLVMValueRef value_uncached(em *e, int v)
         int adt = e->k->vals[x->gop == GRAPH_OP_WHERE ? x->b : x->a].dtype;
         return alu(e, (graph_op)x->gop, x->dtype, adt, a);
     }
-    case KV_ACC: {
-        const kir_acc *acc = &e->k->accs[x->a];
-        if (acc->red == GRAPH_OP_RARGMAX || acc->red == GRAPH_OP_RARGMIN)
-            return LLVMBuildLoad2(B, e->i64, e->acci[x->a], "");
-        LLVMValueRef r = LLVMBuildLoad2(B, ty(e, acc->dtype), e->accv[x->a], "");
-        return cast(e, r, acc->dtype, acc->out_dtype);
-    }
+    case KV_ACC:
+        return acc_load(e, x->a, x->b);
     }
     fail(e, "emit: bad value");
     return LLVMGetUndef(e->i64);
@@ -505,6 +544,7 @@ static LLVMValueRef identity(em *e, const kir_acc *acc)
     int64_t imax = acc->dtype == LOOM_INT32 ? INT32_MAX : INT64_MAX;
     switch (acc->red) {
     case GRAPH_OP_RSUM:
+    case GRAPH_OP_RVAR:
         return fl ? fconst(t, 0) : iconst(t, 0);
     case GRAPH_OP_RPROD:
         return fl ? fconst(t, 1) : iconst(t, 1);
@@ -527,85 +567,137 @@ static LLVMValueRef identity(em *e, const kir_acc *acc)
     }
 }
 
-static void acc_update(em *e, int a, LLVMValueRef v, LLVMValueRef idx,
-                       int vdt)
+/* Whether (v, at index) beats the accumulated (old) for argmin/argmax:
+ * strictly better, or the first NaN (which then stays). */
+static LLVMValueRef arg_better(em *e, bool mx, int dt, LLVMValueRef v,
+                               LLVMValueRef old)
 {
-    const kir_acc *acc = &e->k->accs[a];
     LLVMBuilderRef B = e->B;
-    LLVMTypeRef t = ty(e, acc->dtype);
-    v = cast(e, v, vdt, acc->dtype);
-    LLVMValueRef old = LLVMBuildLoad2(B, t, e->accv[a], "");
+    if (graph_is_float((loom_dtype)dt)) {
+        LLVMValueRef cmp = fcmp(e, mx ? LLVMRealOGT : LLVMRealOLT, v, old);
+        return LLVMBuildAnd(
+            B, LLVMBuildNot(B, fcmp(e, LLVMRealUNO, old, old), ""),
+            LLVMBuildOr(B, cmp, fcmp(e, LLVMRealUNO, v, v), ""), "");
+    }
+    bool bo = dt == LOOM_BOOL;
+    return LLVMBuildICmp(B, mx ? (bo ? LLVMIntUGT : LLVMIntSGT)
+                               : (bo ? LLVMIntULT : LLVMIntSLT),
+                         v, old, "");
+}
+
+/* old (op) v for the associative reductions. */
+static LLVMValueRef combine(em *e, const kir_acc *acc, LLVMValueRef old,
+                            LLVMValueRef v)
+{
+    LLVMBuilderRef B = e->B;
     bool fl = graph_is_float((loom_dtype)acc->dtype);
-    LLVMValueRef r;
+    LLVMValueRef r, x[2] = {old, v};
     switch (acc->red) {
     case GRAPH_OP_RSUM:
+    case GRAPH_OP_RVAR:
         r = fl ? LLVMBuildFAdd(B, old, v, "") : LLVMBuildAdd(B, old, v, "");
         break;
     case GRAPH_OP_RPROD:
         r = fl ? LLVMBuildFMul(B, old, v, "") : LLVMBuildMul(B, old, v, "");
         break;
-    case GRAPH_OP_RMAX:
-    case GRAPH_OP_RMIN: {
-        graph_op op = acc->red == GRAPH_OP_RMAX ? GRAPH_OP_MAX : GRAPH_OP_MIN;
-        LLVMValueRef x[2] = {old, v};
-        r = alu(e, op, acc->dtype, acc->dtype, x);
-        break;
-    }
-    case GRAPH_OP_RFMAX:
-    case GRAPH_OP_RFMIN: {
-        graph_op op = acc->red == GRAPH_OP_RFMAX ? GRAPH_OP_FMAX : GRAPH_OP_FMIN;
-        LLVMValueRef x[2] = {old, v};
-        r = alu(e, op, acc->dtype, acc->dtype, x);
-        break;
-    }
-    case GRAPH_OP_RANY:
-        r = LLVMBuildOr(B, old, v, "");
-        break;
-    case GRAPH_OP_RALL:
-        r = LLVMBuildAnd(B, old, v, "");
-        break;
-    case GRAPH_OP_RARGMAX:
-    case GRAPH_OP_RARGMIN: {
-        bool mx = acc->red == GRAPH_OP_RARGMAX;
-        LLVMValueRef better;
-        if (fl) {
-            /* the first NaN wins and stays */
-            LLVMValueRef cmp = fcmp(e, mx ? LLVMRealOGT : LLVMRealOLT, v, old);
-            better = LLVMBuildAnd(
-                B, LLVMBuildNot(B, fcmp(e, LLVMRealUNO, old, old), ""),
-                LLVMBuildOr(B, cmp, fcmp(e, LLVMRealUNO, v, v), ""), "");
-        } else {
-            bool bo = acc->dtype == LOOM_BOOL;
-            better = LLVMBuildICmp(B, mx ? (bo ? LLVMIntUGT : LLVMIntSGT)
-                                         : (bo ? LLVMIntULT : LLVMIntSLT),
-                                   v, old, "");
-        }
-        LLVMValueRef oi = LLVMBuildLoad2(B, e->i64, e->acci[a], "");
-        LLVMBuildStore(B, LLVMBuildSelect(B, better, idx, oi, ""), e->acci[a]);
-        r = LLVMBuildSelect(B, better, v, old, "");
-        break;
-    }
+    case GRAPH_OP_RMAX: r = alu(e, GRAPH_OP_MAX, acc->dtype, acc->dtype, x); break;
+    case GRAPH_OP_RMIN: r = alu(e, GRAPH_OP_MIN, acc->dtype, acc->dtype, x); break;
+    case GRAPH_OP_RFMAX: r = alu(e, GRAPH_OP_FMAX, acc->dtype, acc->dtype, x); break;
+    case GRAPH_OP_RFMIN: r = alu(e, GRAPH_OP_FMIN, acc->dtype, acc->dtype, x); break;
+    case GRAPH_OP_RANY: r = LLVMBuildOr(B, old, v, ""); break;
+    case GRAPH_OP_RALL: r = LLVMBuildAnd(B, old, v, ""); break;
     default:
         fail(e, "emit: reduction has no lowering");
-        return;
+        return old;
     }
     if (fl && LLVMIsAInstruction(r) && LLVMCanValueUseFastMathFlags(r))
         LLVMSetFastMathFlags(r, LLVMFastMathAllowReassoc);
-    LLVMBuildStore(B, r, e->accv[a]);
+    return r;
+}
+
+static void acc_init(em *e, int a, LLVMValueRef shift, int shift_dt)
+{
+    const kir_acc *acc = &e->k->accs[a];
+    acc_store(e, a, 0, identity(e, acc));
+    if (is_arg(acc))
+        acc_store(e, a, 1, LLVMConstInt(e->i64, 0, 0));
+    if (acc->red == GRAPH_OP_RVAR) {
+        acc_store(e, a, 1, identity(e, acc));
+        acc_store(e, a, 2, shift ? cast(e, shift, shift_dt, acc->dtype)
+                                 : identity(e, acc));
+    }
+}
+
+static void acc_update(em *e, int a, LLVMValueRef v, LLVMValueRef idx,
+                       int vdt)
+{
+    const kir_acc *acc = &e->k->accs[a];
+    LLVMBuilderRef B = e->B;
+    if (is_arg(acc)) {
+        LLVMValueRef old = acc_load(e, a, 0);
+        LLVMValueRef better = arg_better(e, acc->red == GRAPH_OP_RARGMAX,
+                                         acc->dtype, v, old);
+        acc_store(e, a, 1, LLVMBuildSelect(B, better, idx, acc_load(e, a, 1), ""));
+        acc_store(e, a, 0, LLVMBuildSelect(B, better, v, old, ""));
+        return;
+    }
+    v = cast(e, v, vdt, acc->dtype);
+    if (acc->red == GRAPH_OP_RVAR) {
+        /* shifted sums: S1 += x - K, S2 += (x - K)^2 */
+        LLVMValueRef d = LLVMBuildFSub(B, v, acc_load(e, a, 2), "");
+        acc_store(e, a, 0, combine(e, acc, acc_load(e, a, 0), d));
+        acc_store(e, a, 1, combine(e, acc, acc_load(e, a, 1),
+                                   LLVMBuildFMul(B, d, d, "")));
+        return;
+    }
+    acc_store(e, a, 0, combine(e, acc, acc_load(e, a, 0), v));
+}
+
+/* Merges a chunk's partial accumulator (three slots at p) into acc a. */
+static void acc_merge(em *e, int a, LLVMValueRef p)
+{
+    const kir_acc *acc = &e->k->accs[a];
+    LLVMBuilderRef B = e->B;
+    LLVMValueRef part[3];
+    for (int slot = 0; slot < 3; slot++) {
+        LLVMValueRef off = LLVMConstInt(e->i64, (unsigned long long)slot * 8, 0);
+        part[slot] = LLVMBuildLoad2(B, slot_type(e, acc, slot),
+                                    LLVMBuildGEP2(B, e->i8, p, &off, 1, ""), "");
+    }
+    if (is_arg(acc)) {
+        acc_update(e, a, part[0], part[1], acc->dtype);
+        return;
+    }
+    if (acc->red == GRAPH_OP_RVAR) {
+        acc_store(e, a, 0, combine(e, acc, acc_load(e, a, 0), part[0]));
+        acc_store(e, a, 1, combine(e, acc, acc_load(e, a, 1), part[1]));
+        return;
+    }
+    acc_store(e, a, 0, combine(e, acc, acc_load(e, a, 0), part[0]));
 }
 
 /* ---- statements ---- */
 
-static void open_loop(em *e, int var, LLVMValueRef end, bool parallel)
+/* Opens a counted loop: [0, end), or the kernel's range [lo, hi) for a
+ * parallel loop, or chunk lo's share of [0, end) for a split loop. */
+static void open_loop(em *e, int var, LLVMValueRef end, int flags)
 {
     if (e->depth + 1 >= MAXDEPTH) {
         fail(e, "emit: loops nested too deep");
         return;
     }
     LLVMBuilderRef B = e->B;
-    LLVMValueRef start = parallel ? e->lo : LLVMConstInt(e->i64, 0, 0);
-    if (parallel)
+    LLVMValueRef start = LLVMConstInt(e->i64, 0, 0);
+    if (flags & KIR_LOOP_PARALLEL) {
+        start = e->lo;
         end = e->hi;
+    } else if (flags & KIR_LOOP_SPLIT) {
+        LLVMValueRef cs = e->params[e->k->chunk_param];
+        start = LLVMBuildMul(B, e->lo, cs, "");
+        LLVMValueRef stop = LLVMBuildMul(B, e->hi, cs, "");
+        end = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, stop, end, ""),
+                              stop, end, "");
+    }
     LLVMBasicBlockRef pre = LLVMGetInsertBlock(B);
     LLVMBasicBlockRef header = LLVMAppendBasicBlockInContext(e->C, e->fn, "loop");
     LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(e->C, e->fn, "after");
@@ -632,25 +724,72 @@ static void close_loop(em *e)
     forget(e);
 }
 
-static void statements(em *e)
+/* Address of chunk c's partial of accumulator a in the scratch buffer. */
+static LLVMValueRef partial_ptr(em *e, LLVMValueRef c, int a)
+{
+    LLVMBuilderRef B = e->B;
+    LLVMValueRef i = LLVMBuildAdd(
+        B, LLVMBuildMul(B, c, LLVMConstInt(e->i64, (unsigned long long)e->k->naccs, 0), ""),
+        LLVMConstInt(e->i64, (unsigned long long)a, 0), "");
+    LLVMValueRef off = LLVMBuildMul(B, i, LLVMConstInt(e->i64, KIR_ACC_BYTES, 0), "");
+    return LLVMBuildGEP2(B, e->i8, e->scratch, &off, 1, "");
+}
+
+static void store_partials(em *e)
+{
+    for (int a = 0; a < e->k->naccs; a++) {
+        LLVMValueRef p = partial_ptr(e, e->lo, a);
+        for (int slot = 0; slot < 3; slot++) {
+            LLVMValueRef off = LLVMConstInt(e->i64, (unsigned long long)slot * 8, 0);
+            LLVMValueRef q = LLVMBuildGEP2(e->B, e->i8, p, &off, 1, "");
+            LLVMBuildStore(e->B, acc_load(e, a, slot), q);
+        }
+    }
+}
+
+/* The combine function's prologue: every accumulator merged from the
+ * partials of chunks [0, hi). */
+static void merge_partials(em *e)
+{
+    for (int a = 0; a < e->k->naccs; a++)
+        acc_init(e, a, NULL, 0);
+    /* the shift of var is the same in every chunk: take chunk 0's */
+    for (int a = 0; a < e->k->naccs; a++)
+        if (e->k->accs[a].red == GRAPH_OP_RVAR) {
+            LLVMValueRef off = LLVMConstInt(e->i64, 16, 0);
+            LLVMValueRef q = LLVMBuildGEP2(e->B, e->i8,
+                                           partial_ptr(e, LLVMConstInt(e->i64, 0, 0), a),
+                                           &off, 1, "");
+            acc_store(e, a, 2, LLVMBuildLoad2(e->B, slot_type(e, &e->k->accs[a], 2), q, ""));
+        }
+    LLVMValueRef saved_lo = e->lo, saved_hi = e->hi;
+    e->lo = LLVMConstInt(e->i64, 0, 0);
+    open_loop(e, e->k->nloops, NULL, KIR_LOOP_PARALLEL); /* c in [0, hi) */
+    LLVMValueRef c = e->loopvar[e->k->nloops];
+    for (int a = 0; a < e->k->naccs; a++)
+        acc_merge(e, a, partial_ptr(e, c, a));
+    close_loop(e);
+    e->lo = saved_lo;
+    e->hi = saved_hi;
+}
+
+/* Emits statements [from, to); stops after a KS_PARTIAL. */
+static void statements(em *e, int from, int to)
 {
     const jit_kernel *k = e->k;
-    for (int i = 0; i < k->nstmts && !e->failed; i++) {
+    for (int i = from; i < to && !e->failed; i++) {
         const kir_stmt *s = &k->stmts[i];
         switch (s->op) {
         case KS_LOOP:
-            open_loop(e, s->a, value(e, s->b), s->c & KIR_LOOP_PARALLEL);
+            open_loop(e, s->a, value(e, s->b), s->c);
             break;
         case KS_END:
             close_loop(e);
             break;
-        case KS_ACC_INIT: {
-            const kir_acc *acc = &k->accs[s->a];
-            LLVMBuildStore(e->B, identity(e, acc), e->accv[s->a]);
-            if (e->acci[s->a])
-                LLVMBuildStore(e->B, LLVMConstInt(e->i64, 0, 0), e->acci[s->a]);
+        case KS_ACC_INIT:
+            acc_init(e, s->a, s->b >= 0 ? value(e, s->b) : NULL,
+                     s->b >= 0 ? k->vals[s->b].dtype : 0);
             break;
-        }
         case KS_ACC_UPDATE:
             acc_update(e, s->a, value(e, s->b), s->c >= 0 ? value(e, s->c) : NULL,
                        k->vals[s->b].dtype);
@@ -665,6 +804,11 @@ static void statements(em *e)
             LLVMBuildStore(e->B, v, p);
             break;
         }
+        case KS_PARTIAL:
+            store_partials(e);
+            return;
+        case KS_COMBINE:
+            break;
         }
     }
 }
@@ -677,8 +821,14 @@ static void add_attr(em *e, LLVMValueRef f, unsigned idx, const char *name)
     LLVMAddAttributeAtIndex(f, idx, LLVMCreateEnumAttribute(e->C, kind, 0));
 }
 
-/* The body: (ptr noalias b0, ..., ptr params, i64 lo, i64 hi). */
-static LLVMValueRef emit_body(em *e, const char *name)
+/*
+ * A body function (ptr noalias b0, ..., ptr params, i64 lo, i64 hi)
+ * running statements [from, to), preceded by the merge of partials when
+ * `combine`.  Emitter state (memo, accumulators, loop variables) starts
+ * afresh in each function.
+ */
+static LLVMValueRef emit_body(em *e, const char *name, int from, int to,
+                              bool combine)
 {
     const jit_kernel *k = e->k;
     int n = k->nbufs;
@@ -698,10 +848,13 @@ static LLVMValueRef emit_body(em *e, const char *name)
         add_attr(e, f, (unsigned)i + 1, "noalias");
     add_attr(e, f, LLVMAttributeFunctionIndex, "nounwind");
     e->fn = f;
+    memset(e->memo, 0, (size_t)(k->nvals + 1) * sizeof(LLVMValueRef));
+    e->depth = 0;
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(e->C, f, "entry");
     LLVMPositionBuilderAtEnd(e->B, entry);
     for (int i = 0; i < n; i++)
         e->bufs[i] = LLVMGetParam(f, (unsigned)i);
+    e->scratch = k->scratch >= 0 ? e->bufs[k->scratch] : NULL;
     LLVMValueRef P = LLVMGetParam(f, (unsigned)n);
     for (int i = 0; i < k->nparams; i++) {
         LLVMValueRef idx = LLVMConstInt(e->i64, (unsigned long long)i, 0);
@@ -710,17 +863,18 @@ static LLVMValueRef emit_body(em *e, const char *name)
     }
     e->lo = LLVMGetParam(f, (unsigned)n + 1);
     e->hi = LLVMGetParam(f, (unsigned)n + 2);
-    for (int i = 0; i < k->naccs; i++) {
-        e->accv[i] = LLVMBuildAlloca(e->B, ty(e, k->accs[i].dtype), "acc");
-        if (k->accs[i].red == GRAPH_OP_RARGMAX || k->accs[i].red == GRAPH_OP_RARGMIN)
-            e->acci[i] = LLVMBuildAlloca(e->B, e->i64, "acci");
-    }
-    statements(e);
+    for (int i = 0; i < k->naccs; i++)
+        for (int slot = 0; slot < 3; slot++)
+            e->accs[3 * i + slot] =
+                LLVMBuildAlloca(e->B, slot_type(e, &k->accs[i], slot), "acc");
+    if (combine)
+        merge_partials(e);
+    statements(e, from, to);
     LLVMBuildRetVoid(e->B);
     return f;
 }
 
-/* The entry: (ptr bufs, ptr params, i64 lo, i64 hi) -> body(...). */
+/* An entry (ptr bufs, ptr params, i64 lo, i64 hi) -> body(...). */
 static void emit_entry(em *e, const char *name, LLVMValueRef body)
 {
     int n = e->k->nbufs;
@@ -765,25 +919,33 @@ bool jit_emit(LLVMModuleRef M, const jit_kernel *k, const char *name,
     LLVMValueRef bufs[JIT_EMIT_MAXARGS];
     e.bufs = bufs;
     size_t nv = (size_t)k->nvals + 1, np = (size_t)k->nparams + 1,
-           na = (size_t)k->naccs + 1, nl = (size_t)k->nloops + 1;
+           na = (size_t)k->naccs + 1, nl = (size_t)k->nloops + 2;
     e.params = calloc(np, sizeof(LLVMValueRef));
-    e.accv = calloc(na, sizeof(LLVMValueRef));
-    e.acci = calloc(na, sizeof(LLVMValueRef));
+    e.accs = calloc(3 * na, sizeof(LLVMValueRef));
     e.memo = calloc(nv, sizeof(LLVMValueRef));
     e.memo_depth = calloc(nv, sizeof(int));
     e.loopvar = calloc(nl, sizeof(LLVMValueRef));
-    if (!e.params || !e.accv || !e.acci || !e.memo || !e.memo_depth ||
-        !e.loopvar) {
+    if (!e.params || !e.accs || !e.memo || !e.memo_depth || !e.loopvar) {
         snprintf(err, errlen, "emit: out of memory");
         e.failed = true;
     } else {
-        LLVMValueRef body = emit_body(&e, name);
+        int split = -1;
+        for (int i = 0; i < k->nstmts; i++)
+            if (k->stmts[i].op == KS_COMBINE)
+                split = i;
+        LLVMValueRef body = emit_body(&e, name, 0, k->nstmts, false);
         if (!e.failed)
             emit_entry(&e, name, body);
+        if (split >= 0 && !e.failed) {
+            char cname[96];
+            snprintf(cname, sizeof cname, "%s.combine", name);
+            body = emit_body(&e, cname, split + 1, k->nstmts, true);
+            if (!e.failed)
+                emit_entry(&e, cname, body);
+        }
     }
     free(e.params);
-    free(e.accv);
-    free(e.acci);
+    free(e.accs);
     free(e.memo);
     free(e.memo_depth);
     free(e.loopvar);

@@ -10,6 +10,8 @@ void jit_kernel_init(jit_kernel *k, const rt_alloc *a)
 {
     memset(k, 0, sizeof *k);
     k->alloc = *a;
+    k->scratch = -1;
+    k->chunk_param = -1;
 }
 
 void jit_kernel_free(jit_kernel *k)
@@ -92,13 +94,11 @@ int jit_stmt(jit_kernel *k, kir_sop op, int a, int b, int c)
     return k->nstmts++;
 }
 
-int jit_acc(jit_kernel *k, graph_op red, loom_dtype dtype,
-            loom_dtype out_dtype)
+int jit_acc(jit_kernel *k, graph_op red, loom_dtype dtype)
 {
     if (!grow(k, (void **)&k->accs, &k->acap, k->naccs + 1, sizeof(kir_acc)))
         return -1;
-    k->accs[k->naccs] =
-        (kir_acc){(uint16_t)red, (uint8_t)dtype, (uint8_t)out_dtype};
+    k->accs[k->naccs] = (kir_acc){(uint16_t)red, (uint8_t)dtype, 0, -1, -1};
     return k->naccs++;
 }
 
@@ -195,7 +195,10 @@ void jit_kernel_hash(jit_kernel *k)
     }
     for (int i = 0; i < k->naccs; i++)
         h = mix(h, (uint64_t)k->accs[i].red | (uint64_t)k->accs[i].dtype << 16 |
-                       (uint64_t)k->accs[i].out_dtype << 24);
+                       (uint64_t)(uint32_t)k->accs[i].vec_var << 24 |
+                       (uint64_t)(uint32_t)k->accs[i].vec_len << 40);
+    h = mix(h, (uint64_t)(uint32_t)k->scratch |
+                   (uint64_t)(uint32_t)k->chunk_param << 32);
     for (int i = 0; i < k->nbufs; i++)
         h = mix(h, (uint64_t)k->bufs[i].dtype | (uint64_t)k->bufs[i].output << 8);
     k->hash = h;
@@ -228,7 +231,7 @@ static void print_val(const jit_kernel *k, int v, FILE *out, int depth)
         fprintf(out, "i%d", x->a);
         return;
     case KV_ACC:
-        fprintf(out, "acc%d", x->a);
+        fprintf(out, x->b ? "acc%d.aux" : "acc%d", x->a);
         return;
     default:
         break;
@@ -273,10 +276,14 @@ static void print_val(const jit_kernel *k, int v, FILE *out, int depth)
 void jit_kernel_print(const jit_kernel *k, FILE *out)
 {
     fprintf(out, "kernel %s(", k->name);
-    for (int i = 0; i < k->nbufs; i++)
-        fprintf(out, "%s%s%s *b%d", i ? ", " : "",
-                k->bufs[i].output ? "out " : "",
-                loom_dtype_name((loom_dtype)k->bufs[i].dtype), i);
+    for (int i = 0; i < k->nbufs; i++) {
+        if (k->bufs[i].output == KIR_BUF_SCRATCH)
+            fprintf(out, "%sscratch *b%d", i ? ", " : "", i);
+        else
+            fprintf(out, "%s%s%s *b%d", i ? ", " : "",
+                    k->bufs[i].output ? "out " : "",
+                    loom_dtype_name((loom_dtype)k->bufs[i].dtype), i);
+    }
     fprintf(out, ")  params:");
     for (int i = 0; i < k->nparams; i++)
         fprintf(out, " p%d=%" PRId64, i, k->params[i]);
@@ -291,17 +298,32 @@ void jit_kernel_print(const jit_kernel *k, FILE *out)
         fprintf(out, "%*s", 2 * depth, "");
         switch (s->op) {
         case KS_LOOP:
-            fprintf(out, "%sfor i%d in 0..", s->c & KIR_LOOP_PARALLEL
-                                                 ? "parallel " : "",
+            fprintf(out, "%sfor i%d in 0..",
+                    s->c & KIR_LOOP_PARALLEL ? "parallel "
+                    : s->c & KIR_LOOP_SPLIT  ? "split "
+                                             : "",
                     s->a);
             print_val(k, s->b, out, 0);
             fputs(":\n", out);
             depth++;
             break;
         case KS_ACC_INIT:
-            fprintf(out, "acc%d = %s identity (%s)\n", s->a,
+            fprintf(out, "acc%d%s = %s identity (%s)", s->a,
+                    k->accs[s->a].vec_var >= 0 ? "[...]" : "",
                     graph_ops[k->accs[s->a].red].npname,
                     short_dtype(k->accs[s->a].dtype));
+            if (s->b >= 0) {
+                fputs(", shift ", out);
+                print_val(k, s->b, out, 0);
+            }
+            fputc('\n', out);
+            break;
+        case KS_PARTIAL:
+            fputs("partial results -> scratch[chunk]; end of chunk\n", out);
+            break;
+        case KS_COMBINE:
+            fputs("combine: accumulators = merge of all chunks' partials\n",
+                  out);
             break;
         case KS_ACC_UPDATE:
             fprintf(out, "acc%d = %s(acc%d, ", s->a,

@@ -15,8 +15,12 @@
  * The compiled function has the signature
  *     void kernel(void **bufs, const int64_t *params, int64_t lo,
  *                 int64_t hi);
- * and runs iterations [lo, hi) of its outermost loop (the parallel one);
- * a kernel with no loops ignores lo and hi.
+ * and runs iterations [lo, hi) of its parallel loops; a kernel with no
+ * parallel loop ignores lo and hi.  A split kernel (a reduction of a whole
+ * array shared out among threads) runs chunk lo, leaving partial results
+ * in its scratch buffer, and has a second function, kernel.combine,
+ * called once with the number of chunks in hi, that merges them and
+ * stores the results.
  */
 #ifndef LOOM_KIR_H
 #define LOOM_KIR_H
@@ -31,7 +35,10 @@ typedef enum kir_vop {
     KV_IMUL,  /* int64 a * b */
     KV_LOAD,  /* element b (int64 index value) of buffer a */
     KV_ALU,   /* graph op gop over args a, b, c (-1 when absent) */
-    KV_ACC,   /* result of accumulator a (argmin/argmax: the index) */
+    KV_ACC,   /* component b of accumulator a: 0 its value (sum, max...;
+                 var: the shifted sum), 1 its second part (argmin/argmax:
+                 the index; var: the shifted sum of squares), in the
+                 accumulator's dtype (int64 for indices) */
 } kir_vop;
 
 typedef struct kir_val {
@@ -45,30 +52,46 @@ typedef struct kir_val {
 typedef enum kir_sop {
     KS_LOOP,       /* for var a in [0, value b): ...  c: KIR_LOOP_* flags */
     KS_END,        /* closes the innermost open loop */
-    KS_ACC_INIT,   /* accumulator a = its identity */
+    KS_ACC_INIT,   /* accumulator a = its identity; b: the shift (var) */
     KS_ACC_UPDATE, /* accumulator a <- op(a, value b); c: index (argmax) */
     KS_STORE,      /* buffer a [value b] = value c */
+    KS_PARTIAL,    /* split kernels: the accumulators go to the scratch
+                      slot of this chunk, and the chunk's work ends */
+    KS_COMBINE,    /* split kernels: the combine function starts here,
+                      with the accumulators merged from all chunks */
 } kir_sop;
 
-enum { KIR_LOOP_PARALLEL = 1 };
+/* Loop flags.  PARALLEL: the loop runs [lo, hi) of the kernel's range.
+ * SPLIT: the loop runs chunk lo's share [lo*b2, min(hi*b2, extent)) where
+ * the statement's value b2 is the chunk size (stored in kir_kernel). */
+enum { KIR_LOOP_PARALLEL = 1, KIR_LOOP_SPLIT = 2 };
 
 typedef struct kir_stmt {
     uint8_t op;
     int32_t a, b, c;
 } kir_stmt;
 
-/* An accumulator: the reduction op (GRAPH_OP_RSUM...), the dtype it
- * accumulates in and the dtype of its result. */
+/* An accumulator: the reduction op (GRAPH_OP_RSUM...) and the dtype it
+ * accumulates in.  A vector accumulator (vec_var >= 0) holds one value per
+ * iteration of loop vec_var (vec_len, a value, elements) in the scratch
+ * buffer; a scalar one lives in registers. */
 typedef struct kir_acc {
     uint16_t red;
     uint8_t dtype;
-    uint8_t out_dtype;
+    uint8_t pad;
+    int32_t vec_var, vec_len;
 } kir_acc;
+
+/* Kernel buffer kinds. */
+enum { KIR_BUF_IN = 0, KIR_BUF_OUT = 1, KIR_BUF_SCRATCH = 2 };
 
 typedef struct kir_buf {
     uint8_t dtype;
-    uint8_t output;
+    uint8_t output; /* KIR_BUF_* */
 } kir_buf;
+
+/* Bytes of scratch per accumulator element (value, second part, shift). */
+#define KIR_ACC_BYTES 24
 
 typedef struct jit_kernel {
     char name[64];
@@ -83,6 +106,9 @@ typedef struct jit_kernel {
     int nloops;
     int64_t *params; /* this instance's parameter values */
     int nparams, pcap;
+    int scratch;     /* buffer index of the scratch area, -1 if none */
+    int chunk_param; /* split kernels: parameter holding the chunk size */
+    int64_t split_extent; /* split kernels: iterations to share out */
     uint64_t hash;   /* of the structure, filled by jit_kernel_hash */
     rt_alloc alloc;
     bool oom;        /* an append failed; the kernel is unusable */
@@ -100,8 +126,7 @@ int jit_const_i(jit_kernel *k, int64_t v);
  * structure: a 0 or 1 parameter used as a stride folds into the code. */
 int jit_param(jit_kernel *k, int64_t v);
 int jit_stmt(jit_kernel *k, kir_sop op, int a, int b, int c);
-int jit_acc(jit_kernel *k, graph_op red, loom_dtype dtype,
-            loom_dtype out_dtype);
+int jit_acc(jit_kernel *k, graph_op red, loom_dtype dtype);
 int jit_buf(jit_kernel *k, loom_dtype dtype, bool output);
 
 /* int64 index arithmetic that folds constants and parameters of class 0

@@ -59,6 +59,7 @@ typedef struct lstate {
         frame f;
         int loop0; /* first loop variable of its reduced axes */
         int acc;
+        int phase; /* index of the phase's first reduction */
     } *reds;
     int nreds, rcap;
     bool dry;
@@ -275,6 +276,55 @@ static bool move_frame(const loom_array *m, const frame *f, frame *g)
 
 static int lower(lstate *s, loom_array *n, const frame *f);
 
+static loom_dtype acc_dtype(const loom_array *r);
+
+static int alu(jit_kernel *k, graph_op op, loom_dtype t, int a, int b)
+{
+    return jit_val(k, (kir_val){.op = KV_ALU, .dtype = t, .gop = op, .a = a,
+                                .b = b, .c = -1});
+}
+
+/* The value of reduction r from its accumulator: the index for argmin /
+ * argmax; (S2 - S1^2/n) / max(n - ddof, 0) for var, S1 and S2 being sums
+ * of (x - shift) and its square; the value otherwise -- cast to r's
+ * dtype. */
+static int acc_result(lstate *s, const struct red *r)
+{
+    jit_kernel *k = s->k;
+    const loom_array *n = r->node;
+    loom_dtype at = acc_dtype(n);
+    kir_val v = {.op = KV_ACC, .dtype = at, .a = r->acc, .b = 0, .c = -1};
+    if (n->op == GRAPH_OP_RARGMAX || n->op == GRAPH_OP_RARGMIN) {
+        v.b = 1;
+        v.dtype = LOOM_INT64;
+        return jit_val(k, v);
+    }
+    int x = jit_val(k, v);
+    if (n->op == GRAPH_OP_RVAR) {
+        v.b = 1;
+        int s2 = jit_val(k, v);
+        double cnt = 1;
+        for (int i = 0; i < n->in[0]->ndim; i++)
+            if (n->attr[0] >> i & 1)
+                cnt *= (double)n->in[0]->shape[i];
+        double dof = cnt - (double)n->attr[1];
+        int c = jit_val(k, (kir_val){.op = KV_CONST, .dtype = at, .a = -1,
+                                     .b = -1, .c = -1, .imm.f = cnt});
+        int d = jit_val(k, (kir_val){.op = KV_CONST, .dtype = at, .a = -1,
+                                     .b = -1, .c = -1,
+                                     .imm.f = dof > 0 ? dof : 0});
+        int m = alu(k, GRAPH_OP_SUB, at, s2,
+                    alu(k, GRAPH_OP_DIV, at, alu(k, GRAPH_OP_MUL, at, x, x), c));
+        /* rounding can leave a tiny negative for constant data */
+        int z = jit_val(k, (kir_val){.op = KV_CONST, .dtype = at, .a = -1,
+                                     .b = -1, .c = -1, .imm.f = 0});
+        x = alu(k, GRAPH_OP_DIV, at, alu(k, GRAPH_OP_MAX, at, m, z), d);
+    }
+    if (at != n->dtype)
+        x = alu(k, GRAPH_OP_CAST, (loom_dtype)n->dtype, x, -1);
+    return x;
+}
+
 static int lower_reduce(lstate *s, loom_array *n, const frame *f)
 {
     if (s->dry) {
@@ -305,9 +355,7 @@ static int lower_reduce(lstate *s, loom_array *n, const frame *f)
     }
     for (int i = 0; i < s->nreds; i++)
         if (s->reds[i].node == n && s->reds[i].acc >= 0)
-            return jit_val(s->k, (kir_val){.op = KV_ACC, .dtype = n->dtype,
-                                           .a = s->reds[i].acc, .b = -1,
-                                           .c = -1});
+            return acc_result(s, &s->reds[i]);
     s->err = LOOM_ERR_INTERNAL;
     return -1;
 }
@@ -393,43 +441,180 @@ static int lower(lstate *s, loom_array *n, const frame *f)
 
 /* ---- statements ---- */
 
-/* The accumulator dtype of reduction r: float32 sums accumulate in
- * float64, which makes them more accurate than NumPy's pairwise sums. */
+/* The accumulator dtype of reduction r: float32 sums (and variances)
+ * accumulate in float64, more accurately than NumPy's pairwise sums. */
 static loom_dtype acc_dtype(const loom_array *r)
 {
-    if (r->op == GRAPH_OP_RSUM && r->dtype == LOOM_FLOAT32)
+    if ((r->op == GRAPH_OP_RSUM || r->op == GRAPH_OP_RVAR) &&
+        r->dtype == LOOM_FLOAT32)
         return LOOM_FLOAT64;
+    if (r->op == GRAPH_OP_RARGMAX || r->op == GRAPH_OP_RARGMIN)
+        return (loom_dtype)r->in[0]->dtype;
     return (loom_dtype)r->dtype;
 }
 
-static void emit_phase(lstate *s, struct red *r)
+/* The reduction's frame for its input: kept axes from its own frame,
+ * reduced axes from its loops (loop0 onwards, in axis order). */
+static frame input_frame(const struct red *r)
 {
-    jit_kernel *k = s->k;
     const loom_array *n = r->node, *in = n->in[0];
-    r->acc = jit_acc(k, (graph_op)n->op, acc_dtype(n), (loom_dtype)n->dtype);
-    jit_stmt(k, KS_ACC_INIT, r->acc, -1, -1);
     frame g = r->f;
-    int l = r->loop0, first = -1;
+    g.ndim = in->ndim;
+    int l = r->loop0;
     for (int i = 0; i < in->ndim; i++) {
         if (!(n->attr[0] >> i & 1))
             continue;
         memset(&g.x[i], 0, sizeof(aff));
-        g.x[i].a[l] = 1;
-        jit_stmt(k, KS_LOOP, s->remap[l], jit_param(k, in->shape[i]), 0);
-        if (first < 0)
-            first = s->remap[l];
-        l++;
+        g.x[i].a[l++] = 1;
     }
-    int v = lower(s, n->in[0], &g);
-    int idx = -1;
-    if (n->op == GRAPH_OP_RARGMAX || n->op == GRAPH_OP_RARGMIN)
-        idx = first >= 0 ? jit_val(k, (kir_val){.op = KV_VAR,
-                                                .dtype = LOOM_INT64,
-                                                .a = first, .b = -1, .c = -1})
-                         : jit_const_i(k, 0);
-    jit_stmt(k, KS_ACC_UPDATE, r->acc, v, idx);
-    for (int j = r->loop0; j < l; j++)
-        jit_stmt(k, KS_END, -1, -1, -1);
+    return g;
+}
+
+static int nreduced(const loom_array *n)
+{
+    int c = 0;
+    for (int i = 0; i < n->in[0]->ndim; i++)
+        c += (int)(n->attr[0] >> i & 1);
+    return c;
+}
+
+/* Whether the inline subgraph under x uses reduction r. */
+static bool uses(const lstate *s, const loom_array *x, const loom_array *r,
+                 int depth)
+{
+    if (x == r)
+        return true;
+    if (depth > 64 || is_buffer(s, x) || x->nin == 0)
+        return false;
+    for (int i = 0; i < x->nin; i++)
+        if (uses(s, x->in[i], r, depth + 1))
+            return true;
+    return false;
+}
+
+/*
+ * Groups reductions into phases: one sweep computes every reduction of a
+ * phase.  A reduction joins the phase of an earlier one that sweeps the
+ * same axes of an input of the same shape from the same position, unless
+ * it depends on a reduction of that phase (var needs the mean first: it
+ * cannot share the mean's sweep -- loom's var is one reduction, though).
+ */
+static void group_phases(lstate *s)
+{
+    for (int i = 0; i < s->nreds; i++) {
+        struct red *r = &s->reds[i];
+        r->phase = i;
+        for (int j = 0; j < i; j++) {
+            struct red *q = &s->reds[j];
+            if (q->phase != j)
+                continue;
+            const loom_array *a = r->node, *b = q->node;
+            if (a->attr[0] != b->attr[0] || !graph_same_shape(a->in[0], b->in[0]) ||
+                !frame_equal(&r->f, &q->f))
+                continue;
+            bool dep = false;
+            for (int m = 0; m < i && !dep; m++)
+                if (s->reds[m].phase == j)
+                    dep = uses(s, a->in[0], s->reds[m].node, 0);
+            if (dep)
+                continue;
+            r->phase = j;
+            r->loop0 = q->loop0;
+            break;
+        }
+    }
+}
+
+static int var_of(jit_kernel *k, int loop)
+{
+    return jit_val(k, (kir_val){.op = KV_VAR, .dtype = LOOM_INT64, .a = loop,
+                                .b = -1, .c = -1});
+}
+
+/* Opens loop `var` (an emitted loop id) over [0, extent) with flags. */
+static void open_loop(lstate *s, int var, int64_t extent, int flags)
+{
+    jit_stmt(s->k, KS_LOOP, var, jit_param(s->k, extent), flags);
+}
+
+static void close_loops(lstate *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        jit_stmt(s->k, KS_END, -1, -1, -1);
+}
+
+/* The reduced extents of r, outermost first. */
+static int reduced_extents(const struct red *r, int64_t *ext)
+{
+    const loom_array *n = r->node, *in = n->in[0];
+    int c = 0;
+    for (int i = 0; i < in->ndim; i++)
+        if (n->attr[0] >> i & 1)
+            ext[c++] = in->shape[i];
+    return c;
+}
+
+/*
+ * Emits the phase whose leader is reds[p]: the accumulators' initial
+ * values, the loops over the reduced axes (the first one split across
+ * threads when `split`), and the updates.  In column mode each update is
+ * wrapped in a loop over the vector loop `vec` (an emitted id), so the
+ * reduction sweeps rows while the vector loop runs along them.
+ */
+static void emit_phase(lstate *s, int p, bool split, int vec)
+{
+    jit_kernel *k = s->k;
+    struct red *lead = &s->reds[p];
+    int64_t ext[LOOM_MAX_DIMS];
+    int nr = reduced_extents(lead, ext);
+    int vflags = vec >= 0 ? KIR_LOOP_PARALLEL : 0;
+    /* initial values (var: the shift is the input's first element) */
+    if (vec >= 0)
+        open_loop(s, vec, s->extent[vec], vflags);
+    for (int i = 0; i < s->nreds; i++) {
+        struct red *r = &s->reds[i];
+        if (r->phase != p)
+            continue;
+        r->acc = jit_acc(k, (graph_op)r->node->op, acc_dtype(r->node));
+        if (vec >= 0 && r->acc >= 0) {
+            k->accs[r->acc].vec_var = vec;
+            k->accs[r->acc].vec_len = jit_param(k, s->extent[vec]);
+        }
+        int shift = -1;
+        if (r->node->op == GRAPH_OP_RVAR) {
+            frame g = input_frame(r);
+            for (int d = 0; d < g.ndim; d++)
+                for (int l = r->loop0; l < r->loop0 + nr; l++)
+                    g.x[d].a[l] = 0; /* reduced coordinates at 0 */
+            shift = lower(s, r->node->in[0], &g);
+        }
+        jit_stmt(k, KS_ACC_INIT, r->acc, shift, -1);
+    }
+    if (vec >= 0)
+        close_loops(s, 1);
+    for (int j = 0; j < nr; j++) {
+        int flags = split && j == 0 ? KIR_LOOP_SPLIT : 0;
+        if (flags) {
+            k->chunk_param = k->nparams;
+            jit_param(k, 1); /* the runtime sets the chunk size */
+            k->split_extent = ext[0];
+        }
+        open_loop(s, s->remap[lead->loop0 + j], ext[j], flags);
+    }
+    if (vec >= 0)
+        open_loop(s, vec, s->extent[vec], vflags);
+    for (int i = 0; i < s->nreds; i++) {
+        struct red *r = &s->reds[i];
+        if (r->phase != p)
+            continue;
+        frame g = input_frame(r);
+        int v = lower(s, r->node->in[0], &g);
+        int idx = -1;
+        if (r->node->op == GRAPH_OP_RARGMAX || r->node->op == GRAPH_OP_RARGMIN)
+            idx = nr ? var_of(k, s->remap[lead->loop0]) : jit_const_i(k, 0);
+        jit_stmt(k, KS_ACC_UPDATE, r->acc, v, idx);
+    }
+    close_loops(s, nr + (vec >= 0));
 }
 
 static int cmp_red(const void *a, const void *b)
@@ -494,6 +679,76 @@ static void identity_frame(frame *f, int ndim)
         f->x[i].a[i] = 1;
 }
 
+typedef enum lmode {
+    MODE_ROWS,    /* outer loops, phases per point, row loops, stores */
+    MODE_COLUMNS, /* reductions along slow axes: rows swept outside, the
+                     kept fast axis inside, accumulators per column */
+    MODE_SPLIT,   /* one reduction of a whole large array, its first
+                     loop shared out in chunks, partials combined */
+} lmode;
+
+/* Iterations a reduction must have before it is shared out in chunks. */
+#define SPLIT_MIN (1 << 16)
+
+/* Whether some load of the kernel walks domain loop `dl` contiguously
+ * while a reduction loop strides through memory. */
+static bool column_access(const lstate *s, int dl)
+{
+    for (int i = 0; i < s->nvecs; i++) {
+        const aff *v = &s->vecs[i];
+        if (v->a[dl] != 1 && v->a[dl] != -1)
+            continue;
+        for (int r = 0; r < s->nreds; r++) {
+            const struct red *q = &s->reds[r];
+            int nr = nreduced(q->node);
+            for (int l = q->loop0; l < q->loop0 + nr; l++)
+                if (v->a[l] > 1 || v->a[l] < -1)
+                    return true;
+        }
+    }
+    return false;
+}
+
+static lmode choose_mode(lstate *s, const fuse_step *st, int ndom,
+                         int nouter, int nphases)
+{
+    if (s->nreds == 0)
+        return MODE_ROWS;
+    if (ndom == 0 && nphases == 1) {
+        int64_t ext[LOOM_MAX_DIMS];
+        int nr = reduced_extents(&s->reds[0], ext);
+        if (nr > 0 && ext[0] >= SPLIT_MIN)
+            return MODE_SPLIT;
+        return MODE_ROWS;
+    }
+    if (ndom == 1 && nouter == 1 && st->ninner == 0) {
+        int dl = -1;
+        for (int d = 0; d < st->ndom; d++)
+            if (s->remap[d] == 0 && s->last[d])
+                dl = d;
+        bool all_loop = true;
+        for (int i = 0; i < s->nreds; i++)
+            all_loop = all_loop && nreduced(s->reds[i].node) > 0;
+        if (dl >= 0 && all_loop && s->extent[0] > 1 && column_access(s, dl))
+            return MODE_COLUMNS;
+    }
+    return MODE_ROWS;
+}
+
+/* Adds the scratch buffer argument (allocated by the runtime). */
+static int bind_scratch(lstate *s)
+{
+    if (s->nbind == s->maxbind) {
+        s->err = LOOM_ERR_INTERNAL;
+        return -1;
+    }
+    int b = jit_buf(s->k, LOOM_FLOAT64, false);
+    if (b >= 0)
+        s->k->bufs[b].output = KIR_BUF_SCRATCH;
+    s->bind[s->nbind++] = (jit_binding){NULL, false};
+    return b;
+}
+
 /*
  * Lowers step `step` of plan into k.  bind receives, for each buffer
  * argument of the kernel, the node it holds (maxbind entries at most).
@@ -528,21 +783,37 @@ loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
     for (int i = 0; i < plan->nnodes; i++)
         s.head[i] = -1;
     qsort(s.reds, (size_t)s.nreds, sizeof *s.reds, cmp_red);
+    group_phases(&s);
 
-    /* outer loops, phases, inner loops, stores */
     int nouter = plan_loops(&s, st, k->nloops);
-    int ndom = 0;
+    int ndom = 0, nphases = 0;
     for (int d = 0; d < st->ndom; d++)
         if (s.remap[d] >= ndom)
             ndom = s.remap[d] + 1;
-    for (int l = 0; l < nouter && !s.err; l++)
-        jit_stmt(k, KS_LOOP, l, jit_param(k, s.extent[l]),
-                 l == 0 ? KIR_LOOP_PARALLEL : 0);
-    for (int i = 0; i < s.nreds && !s.err; i++)
-        emit_phase(&s, &s.reds[i]);
-    for (int l = nouter; l < ndom && !s.err; l++)
-        jit_stmt(k, KS_LOOP, l, jit_param(k, s.extent[l]),
-                 l == 0 ? KIR_LOOP_PARALLEL : 0);
+    for (int i = 0; i < s.nreds; i++)
+        nphases += s.reds[i].phase == i;
+    lmode mode = choose_mode(&s, st, ndom, nouter, nphases);
+    if (mode != MODE_ROWS)
+        k->scratch = bind_scratch(&s);
+
+    if (mode == MODE_SPLIT) {
+        emit_phase(&s, 0, true, -1);
+        jit_stmt(k, KS_PARTIAL, -1, -1, -1);
+        jit_stmt(k, KS_COMBINE, -1, -1, -1);
+    } else if (mode == MODE_COLUMNS) {
+        for (int i = 0; i < s.nreds && !s.err; i++)
+            if (s.reds[i].phase == i)
+                emit_phase(&s, i, false, 0);
+        open_loop(&s, 0, s.extent[0], KIR_LOOP_PARALLEL);
+    } else {
+        for (int l = 0; l < nouter && !s.err; l++)
+            open_loop(&s, l, s.extent[l], l == 0 ? KIR_LOOP_PARALLEL : 0);
+        for (int i = 0; i < s.nreds && !s.err; i++)
+            if (s.reds[i].phase == i)
+                emit_phase(&s, i, false, -1);
+        for (int l = nouter; l < ndom && !s.err; l++)
+            open_loop(&s, l, s.extent[l], l == 0 ? KIR_LOOP_PARALLEL : 0);
+    }
     for (int o = 0; o < st->nout && !s.err; o++) {
         int v = lower(&s, st->out[o], &dom);
         int slot = bind_slot(&s, st->out[o], true);
@@ -550,12 +821,11 @@ loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
         if (v >= 0 && slot >= 0 && idx >= 0)
             jit_stmt(k, KS_STORE, slot, idx, v);
     }
-    for (int l = 0; l < ndom; l++)
-        jit_stmt(k, KS_END, -1, -1, -1);
-    if (ndom > 0)
-        *extent0 = s.extent[0];
-    else
-        *extent0 = 1;
+    if (mode == MODE_COLUMNS)
+        close_loops(&s, 1);
+    else if (mode == MODE_ROWS)
+        close_loops(&s, ndom);
+    *extent0 = mode == MODE_SPLIT ? 0 : ndom > 0 ? s.extent[0] : 1;
 
     rt_free(&k->alloc, s.vecs, (size_t)s.veccap * sizeof(aff));
     rt_free(&k->alloc, s.head, (size_t)plan->nnodes * sizeof(int));

@@ -911,35 +911,99 @@ static V trig_reduce_f32(vb *b, V xd, V *q) {
   return mul(b, f, K(b, PIO2_H));
 }
 
-/* float64 Cody-Waite: x - k pi/2 with pi/2 in three parts, result in dd.
-   Exact enough (error < 2^-53 of the result's ulp-scale terms) for
-   |x| <= 2^30; the caller sanitizes larger x. */
-static dd trig_reduce_d(vb *b, V x, V *q) {
-  V kf = rint_(b, mul(b, x, K(b, TWOOPI)));
-  V r1 = fma3(b, neg(b, kf), K(b, PIO2_H), x);
-  dd t2 = two_prod(b, kf, K(b, PIO2_L));
-  dd r2 = two_sum(b, r1, neg(b, t2.h));
-  V tail = sub(b, sub(b, r2.l, t2.l), mul(b, kf, K(b, PIO2_L2)));
-  *q = iand(b, ftoi(b, kf), KI(b, 3));
-  return fast_two_sum(b, r2.h, tail);
+/* 2/pi in binary, 1344 bits after the point (bit 1 = weight 1/2 first). */
+static const uint32_t TWOOPI_BITS[42] = {
+    0xa2f9836e, 0x4e441529, 0xfc2757d1, 0xf534ddc0, 0xdb629599, 0x3c439041,
+    0xfe5163ab, 0xdebbc561, 0xb7246e3a, 0x424dd2e0, 0x06492eea, 0x09d1921c,
+    0xfe1deb1c, 0xb129a73e, 0xe88235f5, 0x2ebb4484, 0xe99c7026, 0xb45f7e41,
+    0x3991d639, 0x835339f4, 0x9c845f8b, 0xbdf9283b, 0x1ff897ff, 0xde05980f,
+    0xef2f118b, 0x5a0a6d1f, 0x6d367ecf, 0x27cb09b7, 0x4f463f66, 0x9e5fea2d,
+    0x7527bac7, 0xebe5f17b, 0x3d0739f7, 0x8a5292ea, 0x6bfb5fb1, 0x1f8d5d08,
+    0x56033046, 0xfc7b6bab, 0xf0cfbc20, 0x9af4361d, 0xa9e39161, 0x5ee61b08,
+};
+
+/* Bit k (weight 2^-k) of 2/pi; 0 for k <= 0. */
+static unsigned twoopi_bit(int k) {
+  if (k <= 0 || k > 42 * 32) return 0;
+  return (TWOOPI_BITS[(k - 1) / 32] >> (31 - (k - 1) % 32)) & 1u;
 }
 
-/* `double name(double)` from the C library, declared without side effects
-   (errno is not observed) so the vectorizer may replicate it. */
-static V libm_call(vb *b, const char *name, V x) {
+#define TRIG_TAB_N 1025 /* biased exponents 1022 .. 2046 */
+
+/* The table for the float64 reduction, an internal constant global of
+   4 * TRIG_TAB_N doubles created once per module: for each biased exponent
+   eb of x (x = M 2^e, M a 53-bit integer, e = eb - 1075), the four 53-bit
+   pieces of (2^e * 2/pi) mod 4 at weights 2^1..2^-51, 2^-52..2^-104,
+   2^-105..2^-157, 2^-158..2^-210. */
+static V trig_table(vb *b) {
+  const char *name = "loom.vm.twoopi.tab";
+  V g = LLVMGetNamedGlobal(b->M, name);
   LLVMTypeRef d = LLVMDoubleTypeInContext(b->C);
-  LLVMTypeRef fty = LLVMFunctionType(d, &d, 1, 0);
-  V fn = LLVMGetNamedFunction(b->M, name);
-  if (!fn) {
-    fn = LLVMAddFunction(b->M, name, fty);
-    const char *attrs[] = {"nounwind", "willreturn", "memory"};
-    for (int i = 0; i < 3; i++) {
-      unsigned kind = LLVMGetEnumAttributeKindForName(attrs[i], strlen(attrs[i]));
-      LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                              LLVMCreateEnumAttribute(b->C, kind, 0));
+  if (g) return g;
+  V vals[4 * TRIG_TAB_N];
+  for (int i = 0; i < TRIG_TAB_N; i++) {
+    int e = i + 1022 - 1075;
+    for (int c = 0; c < 4; c++) {
+      uint64_t acc = 0;
+      for (int t = 0; t < 53; t++)
+        acc = acc << 1 | twoopi_bit(e - 1 + 53 * c + t);
+      vals[4 * i + c] = LLVMConstReal(d, ldexp((double)acc, -51 - 53 * c));
     }
   }
-  return LLVMBuildCall2(b->B, fty, fn, &x, 1, "");
+  LLVMTypeRef at = LLVMArrayType2(d, 4 * TRIG_TAB_N);
+  g = LLVMAddGlobal(b->M, at, name);
+  LLVMSetInitializer(g, LLVMConstArray2(d, vals, 4 * TRIG_TAB_N));
+  LLVMSetGlobalConstant(g, 1);
+  LLVMSetLinkage(g, LLVMInternalLinkage);
+  LLVMSetUnnamedAddress(g, LLVMGlobalUnnamedAddr);
+  return g;
+}
+
+/* float64 reduction for every finite a >= 1/2 (a = |x|): with a = M 2^e and
+   T = (2^e 2/pi) mod 4 from the table (four gathered pieces), a 2/pi mod 4 =
+   M T mod 4.  The products M T0 .. M T2 are split exactly (two_prod), the
+   large parts reduced mod 4 exactly, the integer part n removed, and the rest
+   summed with exact TwoSums so that the fraction f keeps ~2^-150 absolute
+   accuracy even next to a multiple of pi/2.  Returns f pi/2 in dd and
+   n mod 4.  No Payne-Hanek bit loops at run time: the window of 2/pi is
+   precomputed per exponent. */
+static dd trig_reduce_d(vb *b, V a, V *q) {
+  LLVMTypeRef d = LLVMDoubleTypeInContext(b->C);
+  V ib = bits(b, a);
+  V eb = LLVMBuildLShr(b->B, ib, KI(b, 52), "");
+  V idx = ismin(b, ismax(b, isub(b, eb, KI(b, 1022)), KI(b, 0)),
+                KI(b, TRIG_TAB_N - 1));
+  idx = ishl(b, idx, KI(b, 2));
+  V tab = trig_table(b), T[4];
+  for (int c = 0; c < 4; c++) {
+    V i = iadd(b, idx, KI(b, c));
+    V p = LLVMBuildGEP2(b->B, d, tab, &i, 1, "");
+    T[c] = LLVMBuildLoad2(b->B, d, p, "");
+    LLVMSetAlignment(T[c], 8);
+  }
+  V M = fbits(b, LLVMBuildOr(b->B, iand(b, ib, KI(b, ((int64_t)1 << 52) - 1)),
+                             KI(b, (int64_t)1075 << 52), "")); /* 2^52 + mant */
+  V four = K(b, -4.0), qu = K(b, 0.25);
+  dd p0 = two_prod(b, M, T[0]), p1 = two_prod(b, M, T[1]);
+  dd p2 = two_prod(b, M, T[2]);
+  V p3 = mul(b, M, T[3]);
+  /* multiples of 2^-51 below 4 in magnitude: these reductions are exact */
+  V a0 = fma3(b, four, rint_(b, mul(b, p0.h, qu)), p0.h);
+  V l0 = fma3(b, four, rint_(b, mul(b, p0.l, qu)), p0.l);
+  V c = add(b, a0, l0);
+  c = fma3(b, four, rint_(b, mul(b, c, qu)), c);
+  dd s = two_sum(b, c, p1.h);
+  V n = rint_(b, s.h);
+  dd x1 = two_sum(b, sub(b, s.h, n), s.l);
+  dd x2 = two_sum(b, x1.h, p1.l);
+  dd x3 = two_sum(b, x2.h, p2.h);
+  V tail = add(b, add(b, add(b, x1.l, x2.l), x3.l), add(b, p2.l, p3));
+  dd f = fast_two_sum(b, x3.h, tail);
+  *q = iand(b, ftoi(b, n), KI(b, 3));
+  V rh = mul(b, f.h, K(b, PIO2_H));
+  V rl = fma3(b, f.h, K(b, PIO2_H), neg(b, rh));
+  rl = add(b, rl, fma3(b, f.h, K(b, PIO2_L), mul(b, f.l, K(b, PIO2_H))));
+  return fast_two_sum(b, rh, rl);
 }
 
 enum { TRIG_SIN, TRIG_COS, TRIG_TAN };
@@ -961,14 +1025,16 @@ static V trig_finish(vb *b, dd r, V q, int which) {
 }
 
 static V d_trig(vb *b, V x, int which) {
-  V big = not1(b, le(b, fabs_(b, x), K(b, 0x1p30)));
-  V xs = sel(b, big, K(b, 0.0), x), q;
-  dd r = trig_reduce_d(b, xs, &q);
-  V own = trig_finish(b, r, q, which);
-  if (which != TRIG_COS) own = sel(b, feq(b, x, K(b, 0.0)), x, own);
-  static const char *names[] = {"sin", "cos", "tan"};
-  V lib = libm_call(b, names[which], sel(b, big, x, K(b, 0.0)));
-  return sel(b, big, lib, own);
+  V a = fabs_(b, x), small = lt(b, a, K(b, 0.5)), q;
+  dd r = trig_reduce_d(b, sel(b, small, K(b, 1.0), a), &q);
+  r = mkdd(sel(b, small, a, r.h), sel(b, small, K(b, 0.0), r.l));
+  q = sel(b, small, KI(b, 0), q);
+  V res = trig_finish(b, r, q, which);
+  if (which != TRIG_COS) {
+    res = sel(b, signbit_(b, x), neg(b, res), res);
+    res = sel(b, feq(b, x, K(b, 0.0)), x, res);
+  }
+  return sel(b, lt(b, a, K(b, INFINITY)), res, K(b, NAN));
 }
 
 /* float sin/cos/tan computed in double (b is in double mode, xd = x) */

@@ -68,13 +68,9 @@ static loom_status lower_and_compile(rt_program *p)
             return s;
         }
         kernel_name(&ks->k, st);
-        for (int b = 0; b < ks->nbind; b++) {
-            const loom_array *a = ks->bind[b].node;
-            if (ks->bind[b].output)
-                ks->bytes += node_bytes(a);
-            else
-                ks->bytes += a->buf ? node_bytes(a) : node_bytes(a);
-        }
+        for (int b = 0; b < ks->nbind; b++)
+            if (ks->bind[b].node)
+                ks->bytes += node_bytes(ks->bind[b].node);
         char err[512];
         ks->fn = jit_get(&ks->k, ctx->cache_dir, &ks->cinfo, err, sizeof err);
         if (!ks->fn) {
@@ -119,6 +115,8 @@ static loom_status plan_memory(rt_program *p)
         for (int b = 0; b < nread; b++) {
             loom_array *a = st->kind == FUSE_KERNEL ? ks->bind[b].node
                                                     : call->in[b];
+            if (!a)
+                continue; /* the scratch area */
             while (!a->buf && a->tmp < 0 && graph_ops[a->op].kind == GRAPH_MOVE)
                 a = a->in[0]; /* a call's view of a buffer */
             if (!a->buf && a->tmp >= 0 && a->tmp2 < p->nmem &&
@@ -210,6 +208,14 @@ static void run_range(void *ud, int64_t lo, int64_t hi)
     j->fn(j->bufs, j->params, lo, hi);
 }
 
+/* Split kernels take one chunk per call. */
+static void run_chunks(void *ud, int64_t lo, int64_t hi)
+{
+    kjob *j = ud;
+    for (int64_t c = lo; c < hi; c++)
+        j->fn(j->bufs, j->params, c, c + 1);
+}
+
 /* The first buffer node's pointer: data plus nothing -- offsets are kernel
  * parameters. */
 static void *node_base(const rt_program *p, const loom_array *a)
@@ -224,17 +230,44 @@ static loom_status run_kernel(rt_program *p, int i)
     fuse_step *st = &p->plan.steps[i];
     rt_kstep *ks = &p->ks[i];
     void *bufs[JIT_MAX_BUFS];
-    for (int b = 0; b < ks->nbind; b++)
-        bufs[b] = node_base(p, ks->bind[b].node);
+    jit_kernel *k = &ks->k;
     int64_t total = graph_numel(st->ndom, st->dom);
+    /* scratch: per-column accumulators, or per-chunk partials */
+    int64_t nchunks = 0, chunk = 0;
+    size_t scratch = 0;
+    if (k->chunk_param >= 0) {
+        int t = p->ctx->threads;
+        chunk = (k->split_extent + 4 * t - 1) / (4 * t);
+        if (chunk < 4096)
+            chunk = 4096;
+        nchunks = (k->split_extent + chunk - 1) / chunk;
+        k->params[k->chunk_param] = chunk;
+        scratch = (size_t)nchunks * (size_t)k->naccs * KIR_ACC_BYTES;
+    } else if (k->scratch >= 0) {
+        scratch = (size_t)ks->extent0 * (size_t)k->naccs * KIR_ACC_BYTES;
+    }
+    void *sbuf = NULL;
+    if (k->scratch >= 0 &&
+        !(sbuf = rt_malloc(&p->ctx->alloc, scratch ? scratch : 1))) {
+        graph_ctx_error(p->ctx, LOOM_ERR_MEMORY, "kernel scratch: out of memory");
+        return LOOM_ERR_MEMORY;
+    }
+    for (int b = 0; b < ks->nbind; b++)
+        bufs[b] = ks->bind[b].node ? node_base(p, ks->bind[b].node) : sbuf;
     double t0 = now_ms();
-    if (total > 0 && ks->extent0 == 0) {
+    if (total > 0 && k->chunk_param >= 0) {
+        kjob j = {ks->fn, bufs, k->params};
+        rt_parallel_for(p->ctx->threads, nchunks, 1, run_chunks, &j);
+        ks->cinfo.combine(bufs, k->params, 0, nchunks);
+    } else if (total > 0 && ks->extent0 == 0) {
         ks->fn(bufs, ks->k.params, 0, 1);
     } else if (total > 0) {
         kjob j = {ks->fn, bufs, ks->k.params};
         /* work per parallel iteration: the largest operand's share */
         int64_t work = total / ks->extent0;
         for (int b = 0; b < ks->nbind; b++) {
+            if (!ks->bind[b].node)
+                continue;
             int64_t nb = graph_numel(ks->bind[b].node->ndim,
                                      ks->bind[b].node->shape);
             if (nb / ks->extent0 > work)
@@ -244,6 +277,7 @@ static loom_status run_kernel(rt_program *p, int i)
         rt_parallel_for(p->ctx->threads, ks->extent0, grain, run_range, &j);
     }
     ks->run_ms = now_ms() - t0;
+    rt_free(&p->ctx->alloc, sbuf, scratch ? scratch : 1);
     return LOOM_OK;
 }
 

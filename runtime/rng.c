@@ -166,7 +166,9 @@ void rt_rng_seed(rt_rng *r, const uint32_t *words, int nwords)
 
 int rt_rng_spawn(rt_rng *parent, int n, rt_rng *children)
 {
-    if (n < 0 || parent->n_children + (uint64_t)n > (uint64_t)UINT32_MAX + 1)
+    if (n < 0)
+        return RT_RNG_E_SPAWN_NEGATIVE;
+    if (parent->n_children + (uint64_t)n > UINT32_MAX)
         return RT_RNG_E_SPAWN_COUNT;
     for (int i = 0; i < n; i++) {
         rt_rng *c = &children[i];
@@ -764,8 +766,10 @@ static const struct {
      "Fewer non-zero entries in p than size"},
     {RT_RNG_E_P_SIZE, "ValueError", "a and p must have same size"},
     {RT_RNG_E_P_NDIM, "ValueError", "p must be 1-dimensional"},
-    {RT_RNG_E_SPAWN_COUNT, "ValueError",
-     "number of children must be non-negative and below 2**32 in total"},
+    {RT_RNG_E_SPAWN_COUNT, "OverflowError",
+     "cannot spawn more than 2**32 - 1 children"},
+    {RT_RNG_E_SPAWN_NEGATIVE, "OverflowError",
+     "can't convert negative value to uint32_t"},
 };
 
 const char *rt_rng_strerror(int code)

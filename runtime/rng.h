@@ -78,9 +78,10 @@ enum {
     RT_RNG_E_P_FEW_NONZERO = -18,   /* Fewer non-zero entries in p than size */
     RT_RNG_E_P_SIZE = -19,          /* a and p must have same size (callers) */
     RT_RNG_E_P_NDIM = -20,          /* p must be 1-dimensional (callers) */
-    RT_RNG_E_SPAWN_COUNT = -21,     /* loom's: bad number of children */
+    RT_RNG_E_SPAWN_COUNT = -21,     /* loom's: over 2**32 - 1 children */
     RT_RNG_E_LOW_OOB_I64 = -22,     /* low is out of bounds for int64 */
     RT_RNG_E_HIGH_OOB_I64 = -23,    /* high is out of bounds for int64 */
+    RT_RNG_E_SPAWN_NEGATIVE = -24,  /* can't convert negative value to... */
     /* (the int64 bounds errors and the p shape errors are never returned
      * here: int64_t arguments cannot be out of bounds, and p's shape is
      * the caller's; they exist so callers can report NumPy's wording) */
@@ -106,10 +107,10 @@ void rt_rng_seed(rt_rng *r, const uint32_t *words, int nwords);
  *     [default_rng(s) for s in parent.bit_generator._seed_seq.spawn(n)]
  * (Generator.spawn(n) from numpy 1.25 on).  Only the parent's spawn counter
  * changes; its stream is untouched.  children must hold n generators and
- * must not overlap *parent.  numpy 1.24 itself would take n < 0 (and then
- * fail on the next spawn); loom refuses it.
- * Returns 0, or RT_RNG_E_SPAWN_COUNT when n < 0 or the counter would pass
- * 2**32 (NumPy keys children by a uint32).
+ * must not overlap *parent.
+ * Returns 0; RT_RNG_E_SPAWN_NEGATIVE when n < 0 (NumPy's OverflowError);
+ * RT_RNG_E_SPAWN_COUNT when the counter would pass 2**32 - 1 (NumPy keys
+ * children by a uint32 and, past that, loops forever).
  */
 int rt_rng_spawn(rt_rng *parent, int n, rt_rng *children);
 

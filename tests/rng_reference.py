@@ -15,8 +15,8 @@ it on loom's generator and compares the bytes.
     err FUNC ARG... \t TYPE \t MESSAGE     an argument error and what NumPy
                                            raises for it (TYPE "OK": none)
 
-Floats in arguments are written with float.hex().  Op kinds and their
-NumPy meaning are in OPS below.
+Floats in arguments are written with float.hex().  Op kinds and the
+NumPy calls they stand for are in run_op and write_case below.
 """
 
 import os
@@ -91,7 +91,7 @@ def run_op(g, kind, args):
         outs = [np.random.default_rng(s).bit_generator.random_raw(4)
                 for s in kids]
         return np.concatenate(outs + [np.empty(0, np.uint64)]).astype("<u8"), None
-    if kind == "spawn":
+    if kind == "spawn":  # spawn args[0] children, continue with child args[1]
         kids = g.bit_generator._seed_seq.spawn(args[0])
         return np.empty(0, np.uint8), np.random.default_rng(kids[args[1]])
     raise ValueError(kind)
@@ -193,6 +193,8 @@ def extra_cases(outdir):
                             ("spawnsum", [2]), ("spawn", [4, 2]),
                             ("random_f64", [1000]), ("spawnsum", [2]),
                             ("spawn", [2, 1]), ("stdnorm_f64", [1000])]))
+    cases.append(("spawnmax", [("counter", [2**32 - 3]), ("spawnsum", [2]),
+                               ("random_f64", [3])]))
     return cases
 
 
@@ -212,6 +214,11 @@ def write_case(outdir, man, name, seed, ops):
         for k, (kind, args) in enumerate(ops):
             if kind == "choice":
                 out, margs = op_choice(g, outdir, name, k, *args)
+            elif kind == "counter":
+                # a fresh generator whose SeedSequence already spawned N
+                ss = np.random.SeedSequence(seed, n_children_spawned=args[0])
+                g = np.random.default_rng(ss)
+                out, margs = np.empty(0, np.uint8), args
             else:
                 out, newg = run_op(g, kind, args)
                 margs = args

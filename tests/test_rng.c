@@ -271,7 +271,7 @@ static int run_op(rt_rng *g, const ref_op *op, unsigned char **out,
         n = iarg(op, 0) * iarg(op, 1);
     if (!strcmp(k, "spawnsum"))
         n = 4 * iarg(op, 0);
-    if (!strcmp(k, "spawn"))
+    if (!strcmp(k, "spawn") || !strcmp(k, "counter"))
         n = 0;
     *len = (size_t)n * elem_size(k);
     *out = xrealloc(NULL, *len + 8);
@@ -314,6 +314,8 @@ static int run_op(rt_rng *g, const ref_op *op, unsigned char **out,
         parse_p(op->args[3], &p, &plen);
         e = rt_rng_choice(g, iarg(op, 0), o, n, (unsigned)iarg(op, 2), p);
         free(p);
+    } else if (!strcmp(k, "counter")) {
+        g->n_children = (uint64_t)iarg(op, 0);
     } else if (!strcmp(k, "spawnsum") || !strcmp(k, "spawn")) {
         int nk = (int)iarg(op, 0);
         rt_rng *kids = xrealloc(NULL, (size_t)nk * sizeof *kids);
@@ -491,7 +493,9 @@ START_TEST(test_spawn_counter)
     ck_assert(rt_rng_next64(&p) == rt_rng_next64(&q));
     ck_assert(rt_rng_next64(&k1[0]) != rt_rng_next64(&k1[1]));
     ck_assert(rt_rng_next64(&k1[1]) != rt_rng_next64(&k2[0]));
-    ck_assert_int_eq(rt_rng_spawn(&p, -1, k1), RT_RNG_E_SPAWN_COUNT);
+    ck_assert_int_eq(rt_rng_spawn(&p, -1, k1), RT_RNG_E_SPAWN_NEGATIVE);
+    p.n_children = UINT32_MAX - 1;
+    ck_assert_int_eq(rt_rng_spawn(&p, 2, k1), RT_RNG_E_SPAWN_COUNT);
     ck_assert_int_eq(rt_rng_spawn(&p, 0, k1), 0);
 }
 END_TEST
@@ -535,13 +539,15 @@ START_TEST(test_messages)
         {RT_RNG_E_P_SIZE, "ValueError", "a and p must have same size"},
         {RT_RNG_E_P_NDIM, "ValueError", "p must be 1-dimensional"},
         {RT_RNG_E_NOMEM, "MemoryError", "out of memory"},
+        {RT_RNG_E_SPAWN_NEGATIVE, "OverflowError",
+         "can't convert negative value to uint32_t"},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         ck_assert_str_eq(rt_rng_strerror(want[i].code), want[i].msg);
         ck_assert_str_eq(rt_rng_errtype(want[i].code), want[i].type);
     }
     ck_assert_str_eq(rt_rng_strerror(RT_RNG_OK), "");
-    ck_assert(strlen(rt_rng_strerror(RT_RNG_E_SPAWN_COUNT)) > 0);
+    ck_assert_str_eq(rt_rng_errtype(RT_RNG_E_SPAWN_COUNT), "OverflowError");
     ck_assert(strlen(rt_rng_strerror(-999)) > 0);
 }
 END_TEST

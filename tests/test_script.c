@@ -864,6 +864,92 @@ START_TEST(cli_python_output) {
 }
 END_TEST
 
+/* np.save writes what NumPy writes (for arithmetic that is exact), and the
+ * arrays print the same. */
+START_TEST(cli_save_and_print) {
+    if (!loom_bin() || !have_numpy())
+        return;
+    static const char SRC[] =
+        "import numpy as np\n"
+        "x = np.arange(12, dtype=np.float64).reshape(3, 4)\n"
+        "y = x * 2 + 1\n"
+        "z = (y - 0.5).astype(np.float32)\n"
+        "i = np.arange(7) * 3 - 4\n"
+        "np.save('y.npy', y)\n"
+        "np.save('z', z)\n"
+        "np.save('i.npy', i)\n"
+        "np.save('b.npy', i > 0)\n"
+        "print(y, z.dtype, i, i > 0)\n";
+    char *dir = tmp_dir(), path[512], cmd[2048];
+    snprintf(cmd, sizeof cmd, "mkdir %s/py %s/lm", dir, dir);
+    capture(cmd, NULL);
+    snprintf(path, sizeof path, "%s/s.py", dir);
+    write_file(path, SRC);
+    int st;
+    snprintf(cmd, sizeof cmd, "cd %s/py && %s ../s.py", dir, PY);
+    char *want = capture(cmd, &st);
+    ck_assert_int_eq(st, 0);
+    snprintf(cmd, sizeof cmd, "cd %s/lm && %s run ../s.py", dir, loom_bin());
+    char *got = capture(cmd, &st);
+    ck_assert_int_eq(st, 0);
+    ck_assert_str_eq(got, want);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && %s -c \"import numpy as np\n"
+             "for n in ['y', 'z', 'i', 'b']:\n"
+             "    a, b = np.load('py/%%s.npy' %% n), np.load('lm/%%s.npy' %% n)\n"
+             "    assert a.dtype == b.dtype and a.shape == b.shape, n\n"
+             "    assert (a == b).all(), n\n"
+             "print('ok')\"", dir, PY);
+    char *ok = capture(cmd, &st);
+    ck_assert_int_eq(st, 0);
+    ck_assert_str_eq(ok, "ok\n");
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    capture(cmd, NULL);
+    free(dir);
+    free(want);
+    free(got);
+    free(ok);
+}
+END_TEST
+
+START_TEST(cli_bench_and_dump) {
+    if (!loom_bin())
+        return;
+    static const char SRC[] = "import numpy as np\n"
+                              "x = np.arange(1000.0)\n"
+                              "y = np.exp(-x / 100).sum()\n"
+                              "print(y)\n"
+                              "for i in range(2):\n"
+                              "    print(float((x * i).max()))\n";
+    int st;
+    char *out = run_loom("bench --repeat 2 --json", SRC, &st);
+    ck_assert_int_eq(st, 0);
+    /* one JSON object per evaluation point: lines 4 and 6 */
+    ck_assert_ptr_nonnull(strstr(out, "{\"name\": \"s.py:4\""));
+    ck_assert_ptr_nonnull(strstr(out, "{\"name\": \"s.py:6\""));
+    const char *fields[] = {"\"fused_ms\": ", "\"eager_ms\": ",
+                            "\"compile_ms\": ", "\"kernels\": "};
+    for (int i = 0; i < 4; i++)
+        ck_assert_ptr_nonnull(strstr(out, fields[i]));
+    for (char *p = out; *p; p = strchr(p, '\n') + 1)
+        ck_assert_msg(*p == '{', "not a JSON line: %s", p);
+    ck_assert_ptr_null(strstr(out, "999.0")); /* print() is silent */
+    free(out);
+    out = run_loom("bench --repeat 1", SRC, &st);
+    ck_assert_int_eq(st, 0);
+    ck_assert_ptr_nonnull(strstr(out, "fused ms"));
+    ck_assert_ptr_nonnull(strstr(out, "s.py:6"));
+    free(out);
+    out = run_loom("dump --stage stats", SRC, &st);
+    ck_assert_int_eq(st, 0);
+    ck_assert_ptr_nonnull(strstr(out, "999.0")); /* the script's output */
+    free(out);
+    out = run_loom("dump --stage graph --dot g.dot", SRC, &st);
+    ck_assert_int_eq(st, 0);
+    free(out);
+}
+END_TEST
+
 static Suite *script_suite(void) {
     Suite *s = suite_create("script");
     TCase *t = tcase_create("frontend");
@@ -883,6 +969,8 @@ static Suite *script_suite(void) {
     tcase_add_test(t, cli_usage);
     tcase_add_test(t, cli_script_errors);
     tcase_add_test(t, cli_python_output);
+    tcase_add_test(t, cli_save_and_print);
+    tcase_add_test(t, cli_bench_and_dump);
     suite_add_tcase(s, t);
     return s;
 }

@@ -45,7 +45,13 @@ struct scr_interp {
     record *recs;         /* arrays handed to the script, oldest first */
     int nrecs, caprecs;
     int depth;            /* open loop scopes */
+    int since_eval;       /* arrays built since the last evaluation */
 };
+
+/* A loop that never looks at its arrays would grow one graph without
+ * bound; after this many new arrays, the end of an iteration evaluates
+ * what the variables hold. */
+enum { CHECKPOINT_ARRAYS = 1024 };
 
 loom_ctx *scr_ctx(scr_interp *I) { return I->ctx; }
 FILE *scr_out(scr_interp *I) { return I->opts.out; }
@@ -107,6 +113,7 @@ static void record_array(scr_interp *I, loom_array *a) {
     I->recs[I->nrecs].line = I->cur ? I->cur->line : I->stmt_line;
     I->recs[I->nrecs].col = I->cur ? I->cur->col : 0;
     I->nrecs++;
+    I->since_eval++;
 }
 
 int scr_wrap(scr_interp *I, loom_array *a, scr_value *out) {
@@ -168,6 +175,7 @@ int scr_eval_arrays(scr_interp *I, loom_array **arrs, int n) {
     }
     int rc = 0;
     if (m > 0) {
+        I->since_eval = 0;
         loom_status st = loom_eval_many(I->ctx, todo, m);
         if (I->opts.on_eval) {
             loom_eval_stats stats = loom_last_stats(I->ctx);
@@ -2563,6 +2571,8 @@ static void end_iteration_scope(scr_interp *I, int recs_before) {
     scr_buf_free(&made);
 }
 
+static int eval_live(scr_interp *I, int line);
+
 static int exec_for(scr_interp *I, const scr_node *n) {
     scr_value it;
     if (eval(I, n->kids[1], &it) < 0)
@@ -2591,6 +2601,11 @@ static int exec_for(scr_interp *I, const scr_node *n) {
         scr_unref(v);
         for (int i = 2; i < n->nkids && rc == 0; i++)
             rc = exec_stmt(I, n->kids[i]);
+        if (rc == 0 && I->since_eval > CHECKPOINT_ARRAYS) {
+            I->stmt_line = n->line;
+            loom_set_location(I->ctx, I->file, n->line);
+            rc = eval_live(I, n->line);
+        }
         if (scoped) {
             if (rc == 0)
                 end_iteration_scope(I, recs_before);
@@ -2645,19 +2660,23 @@ static int exec_stmt(scr_interp *I, const scr_node *s) {
     }
 }
 
-/* Evaluates what the variables still hold and nobody looked at, so that
- * run-time errors surface as they would in NumPy. */
-static int eval_leftovers(scr_interp *I) {
+/* Evaluates every array the variables hold, as an evaluation point of
+ * `line`. */
+static int eval_live(scr_interp *I, int line) {
     scr_buf b = {0};
     for (int i = 0; i < I->nvars; i++)
         each_array(I->vars[i].v, collect_cb, &b);
-    I->stmt_line = -1;
+    I->stmt_line = line;
     I->cur = NULL;
     int rc = scr_eval_arrays(I, (loom_array **)(void *)b.s,
                              (int)(b.n / sizeof(loom_array *)));
     scr_buf_free(&b);
     return rc;
 }
+
+/* At the end of the script: what the variables still hold and nobody
+ * looked at, so that run-time errors surface as they would in NumPy. */
+static int eval_leftovers(scr_interp *I) { return eval_live(I, -1); }
 
 int scr_run(loom_ctx *ctx, const char *file, const scr_ast *ast,
             const scr_run_opts *opts, scr_error *err) {
