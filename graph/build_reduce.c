@@ -187,8 +187,7 @@ loom_array *loom_reduce(loom_reduce_op op, loom_array *a, loom_axes axes,
     loom_dtype ft = fl ? t : LOOM_FLOAT64; /* float dtype of means */
     if (dtype != LOOM_DEFAULT_DTYPE && graph_is_float(dtype))
         ft = dtype;
-    bool empty = reduced_count(a, mask) == 0 ||
-                 graph_numel(a->ndim, a->shape) == 0;
+    bool empty = reduced_count(a, mask) == 0;
     loom_array *r;
     switch (op) {
     case LOOM_RED_SUM:

@@ -103,8 +103,6 @@ loom_array *loom_cov(loom_array *m, loom_array *y, bool rowvar, bool bias, int d
     return graph_poison(m ? m->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_cov"));
 }
 
-
-
 loom_array *loom_delete(loom_array *a, int n, const int64_t *indices, int axis)
 {
     (void)a;
@@ -146,38 +144,11 @@ loom_array *loom_digitize(loom_array *x, loom_array *bins, bool right)
     return graph_poison(x ? x->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_digitize"));
 }
 
-loom_array *loom_dot(loom_array *a, loom_array *b)
-{
-    (void)a;
-    (void)b;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_dot"));
-}
-
 loom_array *loom_dstack(int n, loom_array *const *arrs)
 {
     (void)n;
     (void)arrs;
     return graph_poison((arrs && arrs[0]) ? arrs[0]->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_dstack"));
-}
-
-loom_array *loom_einsum(const char *subscripts, int n, loom_array *const *operands, bool optimize)
-{
-    (void)subscripts;
-    (void)n;
-    (void)operands;
-    (void)optimize;
-    return graph_poison((operands && operands[0]) ? operands[0]->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_einsum"));
-}
-
-char *loom_einsum_path(const char *subscripts, int n, loom_array *const *operands, loom_status *status)
-{
-    (void)subscripts;
-    (void)n;
-    (void)operands;
-    (void)status;
-    if (status)
-        *status = LOOM_ERR_VALUE;
-    return NULL;
 }
 
 loom_array *loom_flatnonzero(loom_array *a)
@@ -233,13 +204,6 @@ loom_array *loom_index_set(loom_array *a, int n, const loom_index *idx, loom_arr
     return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_index_set"));
 }
 
-loom_array *loom_inner(loom_array *a, loom_array *b)
-{
-    (void)a;
-    (void)b;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_inner"));
-}
-
 loom_array *loom_insert(loom_array *a, int64_t index, loom_array *values, int axis)
 {
     (void)a;
@@ -259,122 +223,12 @@ loom_array *loom_interp(loom_array *x, loom_array *xp, loom_array *fp, double le
     return graph_poison(x ? x->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_interp"));
 }
 
-loom_array *loom_kron(loom_array *a, loom_array *b)
-{
-    (void)a;
-    (void)b;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_kron"));
-}
-
 loom_array *loom_lexsort(int n, loom_array *const *keys, int axis)
 {
     (void)n;
     (void)keys;
     (void)axis;
     return graph_poison((keys && keys[0]) ? keys[0]->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_lexsort"));
-}
-
-loom_array *loom_linalg_cholesky(loom_array *a)
-{
-    (void)a;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_linalg_cholesky"));
-}
-
-loom_array *loom_linalg_det(loom_array *a)
-{
-    (void)a;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_linalg_det"));
-}
-
-loom_status loom_linalg_eigh(loom_array *a, char uplo, loom_array **w, loom_array **v)
-{
-    (void)a;
-    (void)uplo;
-    (void)w;
-    (void)v;
-    return LOOM_ERR_VALUE;
-}
-
-loom_array *loom_linalg_eigvalsh(loom_array *a, char uplo)
-{
-    (void)a;
-    (void)uplo;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_linalg_eigvalsh"));
-}
-
-loom_array *loom_linalg_inv(loom_array *a)
-{
-    (void)a;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_linalg_inv"));
-}
-
-loom_status loom_linalg_lstsq(loom_array *a, loom_array *b, double rcond, loom_array **x, loom_array **residuals, loom_array **rank, loom_array **sv)
-{
-    (void)a;
-    (void)b;
-    (void)rcond;
-    (void)x;
-    (void)residuals;
-    (void)rank;
-    (void)sv;
-    return LOOM_ERR_VALUE;
-}
-
-loom_array *loom_linalg_matrix_rank(loom_array *a, double tol)
-{
-    (void)a;
-    (void)tol;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_linalg_matrix_rank"));
-}
-
-loom_array *loom_linalg_pinv(loom_array *a, double rcond)
-{
-    (void)a;
-    (void)rcond;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_linalg_pinv"));
-}
-
-loom_status loom_linalg_qr(loom_array *a, const char *mode, loom_array **q, loom_array **r)
-{
-    (void)a;
-    (void)mode;
-    (void)q;
-    (void)r;
-    return LOOM_ERR_VALUE;
-}
-
-loom_status loom_linalg_slogdet(loom_array *a, loom_array **sign, loom_array **logabsdet)
-{
-    (void)a;
-    (void)sign;
-    (void)logabsdet;
-    return LOOM_ERR_VALUE;
-}
-
-loom_array *loom_linalg_solve(loom_array *a, loom_array *b)
-{
-    (void)a;
-    (void)b;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_linalg_solve"));
-}
-
-loom_status loom_linalg_svd(loom_array *a, bool full_matrices, bool compute_uv, loom_array **u, loom_array **s, loom_array **vh)
-{
-    (void)a;
-    (void)full_matrices;
-    (void)compute_uv;
-    (void)u;
-    (void)s;
-    (void)vh;
-    return LOOM_ERR_VALUE;
-}
-
-
-loom_array *loom_matmul(loom_array *a, loom_array *b)
-{
-    (void)a;
-    (void)b;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_matmul"));
 }
 
 loom_array *loom_median(loom_array *a, int axis, bool keepdims)
@@ -384,8 +238,6 @@ loom_array *loom_median(loom_array *a, int axis, bool keepdims)
     (void)keepdims;
     return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_median"));
 }
-
-
 
 loom_array *loom_nanmedian(loom_array *a, int axis, bool keepdims)
 {
@@ -420,13 +272,6 @@ int loom_nonzero(loom_array *a, loom_array **out)
     (void)a;
     (void)out;
     return -1;
-}
-
-loom_array *loom_outer(loom_array *a, loom_array *b)
-{
-    (void)a;
-    (void)b;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_outer"));
 }
 
 loom_array *loom_pad(loom_array *a, const int64_t *widths, loom_pad_mode mode, double constant)
@@ -492,17 +337,6 @@ loom_array *loom_repeat_each(loom_array *a, loom_array *repeats, int axis)
     return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_repeat_each"));
 }
 
-
-
-
-
-
-
-
-
-
-
-
 loom_array *loom_roll(loom_array *a, int64_t shift, int axis)
 {
     (void)a;
@@ -519,7 +353,6 @@ loom_array *loom_rot90(loom_array *a, int k, int axis1, int axis2)
     (void)axis2;
     return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_rot90"));
 }
-
 
 loom_array *loom_searchsorted(loom_array *sorted, loom_array *v, bool side_right, loom_array *sorter)
 {
@@ -580,39 +413,12 @@ loom_array *loom_take_along_axis(loom_array *a, loom_array *indices, int axis)
     return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_take_along_axis"));
 }
 
-loom_array *loom_tensordot(loom_array *a, loom_array *b, int naxes, const int *axes_a, const int *axes_b)
-{
-    (void)a;
-    (void)b;
-    (void)naxes;
-    (void)axes_a;
-    (void)axes_b;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_tensordot"));
-}
-
-loom_array *loom_tensordot_n(loom_array *a, loom_array *b, int n)
-{
-    (void)a;
-    (void)b;
-    (void)n;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_tensordot_n"));
-}
-
 loom_array *loom_tile(loom_array *a, int n, const int64_t *reps)
 {
     (void)a;
     (void)n;
     (void)reps;
     return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_tile"));
-}
-
-loom_array *loom_trace(loom_array *a, int64_t offset, int axis1, int axis2)
-{
-    (void)a;
-    (void)offset;
-    (void)axis1;
-    (void)axis2;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_trace"));
 }
 
 loom_array *loom_tril(loom_array *a, int64_t k)
@@ -638,13 +444,6 @@ loom_status loom_unique(loom_array *a, int axis, loom_array **values, loom_array
     (void)inverse;
     (void)counts;
     return LOOM_ERR_VALUE;
-}
-
-loom_array *loom_vdot(loom_array *a, loom_array *b)
-{
-    (void)a;
-    (void)b;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_vdot"));
 }
 
 loom_array *loom_vstack(int n, loom_array *const *arrs)

@@ -1,12 +1,13 @@
 /* loom's vector math library: transcendental functions emitted as LLVM IR.
  *
  * Design.  Every function is straight-line IR (selects, no branches, no
- * memory) over scalars, so the loop vectorizer widens it after inlining.  The
+ * stores; float64 sin/cos/tan load from a constant table) over scalars, so the
+ * loop vectorizer widens it after inlining.  The
  * algorithms are the classic ones: a range reduction (Cody-Waite with split
  * constants; for trigonometry see below), a polynomial fitted offline with a
  * Remez exchange (decimal arithmetic, 90 digits, coefficients rounded to the
- * working precision; the fit error is noted at each table), and a
- * reconstruction.  Special cases (NaN, infinities, zeros, domain errors,
+ * working precision; the fit error is noted at each table;
+ * tests/data/vmath_fit.py regenerates them), and a reconstruction.  Special cases (NaN, infinities, zeros, domain errors,
  * overflow) are patched in with selects at the end.
  *
  * float32 has two flavours.  The functions that matter for ML (exp, exp2,
@@ -22,10 +23,12 @@
  * Trigonometric reduction.  float32 arguments (|x| < 2^128) are reduced
  * exactly in double: x times 2/pi split into 29-bit pieces (each product is
  * exact), every product taken mod 4, the sum kept in dd.  That covers the
- * whole float range with no tables.  float64 uses a three-part Cody-Waite
- * reduction of pi/2 in dd, valid for |x| <= 2^30; beyond that the C library's
- * sin/cos/tan is called and selected (the call is executed for every lane, so
- * float64 sin/cos/tan are slower than the rest).
+ * whole float range with no tables.  float64 arguments of magnitude >= 1/2 go
+ * through a per-exponent table (32 KiB, an internal constant global built on
+ * first use) holding the 212 bits of (2^e * 2/pi) mod 4 that matter for that
+ * exponent; four gathers, exact products and exact sums give the reduced
+ * argument to ~2^-150 absolute for every double, including the ones closest
+ * to a multiple of pi/2.  No function calls the C library.
  *
  * Nothing here prints or allocates outside the LLVM module. */
 #include "jit/vmath.h"
@@ -277,11 +280,6 @@ static const double C_EXP2F_P[6] = {
 static const double C_CBRT_W[6] = {
     0x1.6cc61eac0cdb3p+0, -0x1.317efbe68d5f8p-1, 0x1.a16f7ae1e3e88p-3,
     -0x1.3c4cdeca79a14p-5, 0x1.e47112cff05dap-9, -0x1.2458c421f9260p-13};
-/* 2/pi in 29-bit pieces: x * piece is exact in double for a float x */
-static const double TWOOPI29[7] = {
-    0x1.45f306d000000p-1, 0x1.9391054000000p-30, 0x1.4fe13ab000000p-59,
-    0x1.d1f534d000000p-88, 0x1.b81b6c5000000p-117, 0x1.5993c40000000p-148,
-    0x1.c820ff2000000p-175};
 
 /* ---- float32 kernels (float arithmetic) -------------------------------- */
 
@@ -888,29 +886,6 @@ static dd cos_poly(vb *b, dd r) {
   return fast_two_sum(b, w, tail);
 }
 
-/* float x (given as double) = (n + f) pi/2 exactly: x times 2/pi in 29-bit
-   pieces (exact products), each reduced mod 4, summed in dd.  Valid for every
-   finite float.  Returns the reduced argument and the quadrant n mod 4. */
-static V trig_reduce_f32(vb *b, V xd, V *q) {
-  V s = NULL, err = NULL;
-  for (int i = 0; i < 7; i++) {
-    V p = mul(b, xd, K(b, TWOOPI29[i]));
-    V ri = fma3(b, K(b, -4.0), rint_(b, mul(b, p, K(b, 0.25))), p);
-    if (!s) {
-      s = ri;
-      err = K(b, 0.0);
-    } else {
-      dd t = two_sum(b, s, ri);
-      s = t.h;
-      err = add(b, err, t.l);
-    }
-  }
-  V n = rint_(b, s);
-  V f = add(b, sub(b, s, n), err);
-  *q = iand(b, ftoi(b, n), KI(b, 3));
-  return mul(b, f, K(b, PIO2_H));
-}
-
 /* 2/pi in binary, 1344 bits after the point (bit 1 = weight 1/2 first). */
 static const uint32_t TWOOPI_BITS[42] = {
     0xa2f9836e, 0x4e441529, 0xfc2757d1, 0xf534ddc0, 0xdb629599, 0x3c439041,
@@ -928,35 +903,73 @@ static unsigned twoopi_bit(int k) {
   return (TWOOPI_BITS[(k - 1) / 32] >> (31 - (k - 1) % 32)) & 1u;
 }
 
-#define TRIG_TAB_N 1025 /* biased exponents 1022 .. 2046 */
+#define TRIG_TAB_N 1025 /* float64: biased exponents 1022 .. 2046 */
+#define TRIG_TAB32_N 129 /* float32 (as double): biased exponents 1022 .. 1150 */
 
-/* The table for the float64 reduction, an internal constant global of
-   4 * TRIG_TAB_N doubles created once per module: for each biased exponent
-   eb of x (x = M 2^e, M a 53-bit integer, e = eb - 1075), the four 53-bit
-   pieces of (2^e * 2/pi) mod 4 at weights 2^1..2^-51, 2^-52..2^-104,
-   2^-105..2^-157, 2^-158..2^-210. */
-static V trig_table(vb *b) {
-  const char *name = "loom.vm.twoopi.tab";
+/* The tables for the trigonometric reductions, internal constant globals
+   created once per module.  Entry i is for arguments a = M 2^e with biased
+   double exponent 1022 + i, M an integer of 53 bits (e = i - 53; float64
+   table) or of 24 bits (e = i - 24; float32 table); it holds the 53-bit
+   pieces of (2^e * 2/pi) mod 4 at weights 2^1..2^-51, 2^-52..2^-104, and for
+   float64 also 2^-105..2^-157, 2^-158..2^-210. */
+static V trig_table(vb *b, bool f32) {
+  const char *name = f32 ? "loom.vm.twoopi.tab32" : "loom.vm.twoopi.tab";
+  int n = f32 ? TRIG_TAB32_N : TRIG_TAB_N, np = f32 ? 2 : 4;
   V g = LLVMGetNamedGlobal(b->M, name);
   LLVMTypeRef d = LLVMDoubleTypeInContext(b->C);
   if (g) return g;
-  V vals[4 * TRIG_TAB_N];
-  for (int i = 0; i < TRIG_TAB_N; i++) {
-    int e = i + 1022 - 1075;
-    for (int c = 0; c < 4; c++) {
+  V vals[4 * TRIG_TAB_N]; /* 32 KiB of stack */
+  for (int i = 0; i < n; i++) {
+    int e = i - (f32 ? 24 : 53);
+    for (int c = 0; c < np; c++) {
       uint64_t acc = 0;
       for (int t = 0; t < 53; t++)
         acc = acc << 1 | twoopi_bit(e - 1 + 53 * c + t);
-      vals[4 * i + c] = LLVMConstReal(d, ldexp((double)acc, -51 - 53 * c));
+      vals[np * i + c] = LLVMConstReal(d, ldexp((double)acc, -51 - 53 * c));
     }
   }
-  LLVMTypeRef at = LLVMArrayType2(d, 4 * TRIG_TAB_N);
+  LLVMTypeRef at = LLVMArrayType2(d, (uint64_t)(np * n));
   g = LLVMAddGlobal(b->M, at, name);
-  LLVMSetInitializer(g, LLVMConstArray2(d, vals, 4 * TRIG_TAB_N));
+  LLVMSetInitializer(g, LLVMConstArray2(d, vals, (uint64_t)(np * n)));
   LLVMSetGlobalConstant(g, 1);
   LLVMSetLinkage(g, LLVMInternalLinkage);
   LLVMSetUnnamedAddress(g, LLVMGlobalUnnamedAddr);
   return g;
+}
+
+/* Loads np consecutive table doubles for the biased exponent of a (double,
+   >= 1/2), clamped into the table. */
+static void trig_load(vb *b, V a, bool f32, V *T) {
+  LLVMTypeRef d = LLVMDoubleTypeInContext(b->C);
+  int n = f32 ? TRIG_TAB32_N : TRIG_TAB_N, np = f32 ? 2 : 4;
+  V eb = LLVMBuildLShr(b->B, bits(b, a), KI(b, 52), "");
+  V idx = ismin(b, ismax(b, isub(b, eb, KI(b, 1022)), KI(b, 0)), KI(b, n - 1));
+  idx = ishl(b, idx, KI(b, np == 4 ? 2 : 1));
+  V tab = trig_table(b, f32);
+  for (int c = 0; c < np; c++) {
+    V i = iadd(b, idx, KI(b, c));
+    T[c] = LLVMBuildLoad2(b->B, d, LLVMBuildGEP2(b->B, d, tab, &i, 1, ""), "");
+    LLVMSetAlignment(T[c], 8);
+  }
+}
+
+/* float x (given as double, |x| >= 1/2, finite) reduced exactly: x = M 2^e
+   with M a 24-bit integer, T0 + T1 = (2^e 2/pi) mod 4 to 2^-104 from the
+   float table (two gathers); M T0 is split exactly, its large part reduced
+   mod 4 (exact), and M T1 added last.  Returns the reduced argument (double,
+   error ~2^-53 relative) and the quadrant n mod 4. */
+static V trig_reduce_f32(vb *b, V a, V *q) {
+  V T[2];
+  trig_load(b, a, true, T);
+  V M = fbits(b, LLVMBuildOr(b->B, iand(b, bits(b, a), KI(b, ((int64_t)1 << 52) - 1)),
+                             KI(b, (int64_t)1046 << 52), "")); /* 2^23 + mant */
+  dd p0 = two_prod(b, M, T[0]);
+  V a0 = fma3(b, K(b, -4.0), rint_(b, mul(b, p0.h, K(b, 0.25))), p0.h);
+  V sm = add(b, a0, p0.l); /* multiples of 2^-51 below 4: exact */
+  V n = rint_(b, sm);
+  V f = fma3(b, M, T[1], sub(b, sm, n));
+  *q = iand(b, ftoi(b, n), KI(b, 3));
+  return mul(b, f, K(b, PIO2_H));
 }
 
 /* float64 reduction for every finite a >= 1/2 (a = |x|): with a = M 2^e and
@@ -968,19 +981,8 @@ static V trig_table(vb *b) {
    n mod 4.  No Payne-Hanek bit loops at run time: the window of 2/pi is
    precomputed per exponent. */
 static dd trig_reduce_d(vb *b, V a, V *q) {
-  LLVMTypeRef d = LLVMDoubleTypeInContext(b->C);
-  V ib = bits(b, a);
-  V eb = LLVMBuildLShr(b->B, ib, KI(b, 52), "");
-  V idx = ismin(b, ismax(b, isub(b, eb, KI(b, 1022)), KI(b, 0)),
-                KI(b, TRIG_TAB_N - 1));
-  idx = ishl(b, idx, KI(b, 2));
-  V tab = trig_table(b), T[4];
-  for (int c = 0; c < 4; c++) {
-    V i = iadd(b, idx, KI(b, c));
-    V p = LLVMBuildGEP2(b->B, d, tab, &i, 1, "");
-    T[c] = LLVMBuildLoad2(b->B, d, p, "");
-    LLVMSetAlignment(T[c], 8);
-  }
+  V ib = bits(b, a), T[4];
+  trig_load(b, a, false, T);
   V M = fbits(b, LLVMBuildOr(b->B, iand(b, ib, KI(b, ((int64_t)1 << 52) - 1)),
                              KI(b, (int64_t)1075 << 52), "")); /* 2^52 + mant */
   V four = K(b, -4.0), qu = K(b, 0.25);
@@ -1039,11 +1041,16 @@ static V d_trig(vb *b, V x, int which) {
 
 /* float sin/cos/tan computed in double (b is in double mode, xd = x) */
 static V f32_trig(vb *b, V xd, int which) {
-  V q, y = trig_reduce_f32(b, xd, &q);
+  V a = fabs_(b, xd), small = lt(b, a, K(b, 0.5)), q;
+  V y = trig_reduce_f32(b, sel(b, small, K(b, 1.0), a), &q);
+  y = sel(b, small, a, y);
+  q = sel(b, small, KI(b, 0), q);
   V r = trig_finish(b, mkdd(y, K(b, 0.0)), q, which);
-  if (which != TRIG_COS) r = sel(b, feq(b, xd, K(b, 0.0)), xd, r);
-  V fin = lt(b, fabs_(b, xd), K(b, INFINITY));
-  return sel(b, fin, r, K(b, NAN));
+  if (which != TRIG_COS) {
+    r = sel(b, signbit_(b, xd), neg(b, r), r);
+    r = sel(b, feq(b, xd, K(b, 0.0)), xd, r);
+  }
+  return sel(b, lt(b, a, K(b, INFINITY)), r, K(b, NAN));
 }
 
 /* ---- function table and creation -------------------------------------- */
@@ -1152,7 +1159,9 @@ LLVMValueRef jit_vmath_get(LLVMModuleRef M, jit_vm_fn fn, bool f64,
   add_fn_attr(b.C, f, "willreturn", 0);
   add_fn_attr(b.C, f, "nosync", 0);
   add_fn_attr(b.C, f, "nofree", 0);
-  add_fn_attr(b.C, f, "memory", 0); /* memory(none) */
+  /* memory(none), or memory(read) for the table lookups of trigonometry */
+  bool reads = fn == JIT_VM_SIN || fn == JIT_VM_COS || fn == JIT_VM_TAN;
+  add_fn_attr(b.C, f, "memory", reads ? 0x15 : 0);
   b.B = LLVMCreateBuilderInContext(b.C);
   LLVMPositionBuilderAtEnd(b.B, LLVMAppendBasicBlockInContext(b.C, f, "entry"));
   V x = LLVMGetParam(f, 0), y = nargs == 2 ? LLVMGetParam(f, 1) : NULL;

@@ -8,9 +8,8 @@
  * Accuracy (see tests/test_vmath.c, which checks it): every function meets
  * the ULP bounds of NumPy's umath validation sets, and special values
  * (NaN, +-inf, -0.0, denormals, overflow, underflow, domain errors) follow
- * C99 / NumPy.  The only calls left in the IR are the C library's sin, cos
- * and tan for float64 arguments beyond 2^30 in magnitude (documented in
- * vmath.c); the JIT must resolve libm symbols from the process. */
+ * C99 / NumPy.  The IR calls no library function; float64 sin/cos/tan use a
+ * constant table global ("loom.vm.twoopi.tab") in the module. */
 #ifndef LOOM_JIT_VMATH_H
 #define LOOM_JIT_VMATH_H
 

@@ -1,132 +1,427 @@
 /*
  * blas.c -- matrix products as OpenBLAS calls.
  *
- * MATMUL nodes multiply stacks of matrices: inputs (..., M, K) and
- * (..., K, N) broadcast over their batch axes (the graph has already
- * promoted 1-D operands and broadcast batches).  Float operands go to
- * cblas_sgemm / cblas_dgemm with transposed layouts passed as flags and
- * leading dimensions; other layouts are gathered first.  Integer and bool
- * products are computed by a plain loop, as NumPy does.
+ * A MATMUL node multiplies stacks of matrices: inputs (..., M, K) and
+ * (..., K, N), output (..., M, N), all three of the same rank and batch
+ * extents (the graph has promoted 1-D operands and broadcast the batch
+ * axes, so a broadcast batch arrives as a zero stride, not a copy).
+ *
+ * float32 and float64 go to OpenBLAS.  A matrix whose strides BLAS can
+ * express (row-major with a leading dimension, or its transpose) is
+ * passed as is, with a transpose flag; others are gathered, one matrix at
+ * a time.  Shapes pick the routine as NumPy does: dot for vector . vector,
+ * gemv when one side is a vector, syrk for A @ A.T over the same memory,
+ * gemm otherwise.  A stack times one shared matrix whose rows lie evenly
+ * in memory is folded into a single tall gemm.
+ *
+ * Threads: a large product runs one BLAS call at a time with OpenBLAS
+ * using c->threads threads; a stack of small products runs its members in
+ * parallel on loom's pool, each BLAS call single-threaded.  loom's pool
+ * sleeps while OpenBLAS works, so the two never compete for cores.
+ *
+ * Integer products wrap around as NumPy's do (computed in unsigned
+ * arithmetic); bool products are logical: any true a[i,k] & b[k,j] gives
+ * True.
  */
 #include "runtime/call.h"
+#include "runtime/pool.h"
 
 #include <cblas.h>
+#include <limits.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* How a 2-D matrix view (strides rs, cs) maps onto BLAS: row-major with
- * lda, or transposed; false if neither. */
-static bool blas_layout(int64_t rows, int64_t cols, int64_t rs, int64_t cs,
-                        CBLAS_TRANSPOSE *t, int64_t *ld)
+/* Products below this many multiply-adds run in parallel over the batch
+ * rather than inside BLAS. */
+#define MM_SMALL (1 << 18)
+
+/* A matrix as row-major BLAS takes it: transposed or not, and its leading
+ * dimension. */
+typedef struct bmat {
+    CBLAS_TRANSPOSE t;
+    int ld;
+} bmat;
+
+static int64_t max1(int64_t x)
 {
-    if ((cs == 1 || cols == 1) && rs >= (cols > 1 ? cols : 1)) {
-        *t = CblasNoTrans;
-        *ld = rs > 0 ? rs : 1;
-        return true;
+    return x > 1 ? x : 1;
+}
+
+/*
+ * How a rows x cols matrix with element strides (rs, cs) maps onto
+ * row-major BLAS: element (i, j) at i * ld + j (NoTrans) or at j * ld + i
+ * (Trans).  False when neither fits: a negative or zero stride on an axis
+ * longer than 1, two non-unit strides, or a leading dimension that is not
+ * an int.  The leading dimension is always >= max(1, extent), as BLAS
+ * checks (and complains about on the terminal otherwise).
+ */
+static bool blas_layout(int64_t rows, int64_t cols, int64_t rs, int64_t cs,
+                        bmat *m)
+{
+    if (cs == 1 || cols <= 1) {
+        int64_t ld = rows <= 1 ? max1(cols) : rs;
+        if (ld >= max1(cols) && ld <= INT_MAX) {
+            m->t = CblasNoTrans;
+            m->ld = (int)ld;
+            return true;
+        }
     }
-    if ((rs == 1 || rows == 1) && cs >= (rows > 1 ? rows : 1)) {
-        *t = CblasTrans;
-        *ld = cs > 0 ? cs : 1;
-        return true;
+    if (rs == 1 || rows <= 1) {
+        int64_t ld = cols <= 1 ? max1(rows) : cs;
+        if (ld >= max1(rows) && ld <= INT_MAX) {
+            m->t = CblasTrans;
+            m->ld = (int)ld;
+            return true;
+        }
     }
     return false;
 }
 
-/* Offset (elements) of batch b of view v (the last two axes are the
- * matrix). */
-static int64_t batch_offset(const rt_view *v, int64_t b)
+/* A BLAS increment for a vector of n elements with stride s, or 0 when
+ * BLAS cannot walk it (BLAS reads negative increments backwards). */
+static int blas_inc(int64_t n, int64_t s)
+{
+    if (n <= 1)
+        return 1;
+    return s > 0 && s <= INT_MAX ? (int)s : 0;
+}
+
+/* Offset in elements of batch bt of view v, whose leading nb axes are the
+ * batch axes in the output's order. */
+static int64_t batch_offset(const rt_view *v, int nb, int64_t bt)
 {
     int64_t off = 0;
-    for (int d = v->ndim - 3; d >= 0; d--) {
-        off += (b % v->shape[d]) * v->strides[d];
-        b /= v->shape[d];
+    for (int d = nb - 1; d >= 0; d--) {
+        off += (bt % v->shape[d]) * v->strides[d];
+        bt /= v->shape[d];
     }
     return off;
 }
 
-#define INT_MATMUL(T, ACC)                                                \
-    for (int64_t bt = 0; bt < batch; bt++) {                              \
-        const T *pa = (const T *)(const void *)a->data + batch_offset(a, bt); \
-        const T *pb = (const T *)(const void *)b->data + batch_offset(b, bt); \
-        T *pc = (T *)(void *)o->data + bt * M * N;                        \
-        for (int64_t i = 0; i < M; i++)                                   \
-            for (int64_t j = 0; j < N; j++) {                             \
-                ACC acc = 0;                                              \
-                for (int64_t k = 0; k < K; k++)                           \
-                    acc += (ACC)pa[i * ars + k * acs] *                   \
-                           (ACC)pb[k * brs + j * bcs];                    \
-                pc[i * N + j] = (T)acc;                                   \
-            }                                                             \
+/* Copies a rows x cols matrix (strides rs, cs) to dst in C order. */
+static void gather_matrix(const char *src, int64_t rows, int64_t cols,
+                          int64_t rs, int64_t cs, size_t es, char *dst)
+{
+    for (int64_t i = 0; i < rows; i++)
+        for (int64_t j = 0; j < cols; j++)
+            memcpy(dst + (size_t)(i * cols + j) * es,
+                   src + (i * rs + j * cs) * (int64_t)es, es);
+}
+
+/* ---- one float product ---- */
+
+/* A matrix operand of one product: base, strides, BLAS layout (valid
+ * when `ok`). */
+typedef struct mop {
+    const char *p;
+    int64_t rs, cs;
+    bmat m;
+    bool ok;
+} mop;
+
+typedef struct mm_job {
+    const rt_view *a, *b, *o;
+    int nb;          /* batch axes */
+    int64_t M, N, K; /* M is the folded row count when folding */
+    bool dbl;
+    size_t es;
+    bool fold;       /* the stack is one tall product */
+    int64_t fold_rs; /* its row stride */
+    size_t tmp_bytes; /* gather room one product may need */
+    atomic_int oom;
+} mm_job;
+
+static void float_dot(const mm_job *j, const mop *x, const mop *y,
+                      char *pc)
+{
+    int ix = blas_inc(j->K, x->cs), iy = blas_inc(j->K, y->rs);
+    if (j->dbl)
+        *(double *)(void *)pc = cblas_ddot((int)j->K, (const void *)x->p, ix,
+                                           (const void *)y->p, iy);
+    else
+        *(float *)(void *)pc = cblas_sdot((int)j->K, (const void *)x->p, ix,
+                                          (const void *)y->p, iy);
+}
+
+/* y (len rows of op) = op(A) x, A stored as rows x cols with layout m. */
+static void float_gemv(const mm_job *j, CBLAS_TRANSPOSE t, int64_t rows,
+                       int64_t cols, const char *pa, int lda, const char *px,
+                       int incx, char *py)
+{
+    if (j->dbl)
+        cblas_dgemv(CblasRowMajor, t, (int)rows, (int)cols, 1.0,
+                    (const void *)pa, lda, (const void *)px, incx, 0.0,
+                    (void *)py, 1);
+    else
+        cblas_sgemv(CblasRowMajor, t, (int)rows, (int)cols, 1.0f,
+                    (const void *)pa, lda, (const void *)px, incx, 0.0f,
+                    (void *)py, 1);
+}
+
+/* C = A A^T into the upper triangle, then mirrored: half a gemm. */
+static void float_syrk(const mm_job *j, int64_t M, const mop *a, char *pc)
+{
+    int n = (int)M, k = (int)j->K;
+    if (j->dbl)
+        cblas_dsyrk(CblasRowMajor, CblasUpper, a->m.t, n, k, 1.0,
+                    (const void *)a->p, a->m.ld, 0.0, (void *)pc, n);
+    else
+        cblas_ssyrk(CblasRowMajor, CblasUpper, a->m.t, n, k, 1.0f,
+                    (const void *)a->p, a->m.ld, 0.0f, (void *)pc, n);
+    size_t es = j->es;
+    for (int64_t r = 1; r < M; r++)
+        for (int64_t c = 0; c < r; c++)
+            memcpy(pc + (size_t)(r * M + c) * es,
+                   pc + (size_t)(c * M + r) * es, es);
+}
+
+/*
+ * One product C (M x N, C order) = A (M x K) @ B (K x N).  Operands BLAS
+ * cannot read are gathered into tmp (room for M*K + K*N elements, or NULL
+ * when the job needs none).
+ */
+static void float_product(const mm_job *j, int64_t M, mop a, mop b,
+                          char *pc, char *tmp)
+{
+    int64_t N = j->N, K = j->K;
+    size_t es = j->es;
+    if (!a.ok) {
+        gather_matrix(a.p, M, K, a.rs, a.cs, es, tmp);
+        a = (mop){tmp, K, 1, {CblasNoTrans, (int)max1(K)}, true};
+        tmp += (size_t)(M * K) * es;
     }
+    if (!b.ok) {
+        gather_matrix(b.p, K, N, b.rs, b.cs, es, tmp);
+        b = (mop){tmp, N, 1, {CblasNoTrans, (int)max1(N)}, true};
+    }
+    if (M == 1 && N == 1) {
+        float_dot(j, &a, &b, pc);
+    } else if (M == 1) {
+        /* c = x^T B: B stored K x N (NoTrans) or N x K (Trans) */
+        if (b.m.t == CblasNoTrans)
+            float_gemv(j, CblasTrans, K, N, b.p, b.m.ld, a.p,
+                       blas_inc(K, a.cs), pc);
+        else
+            float_gemv(j, CblasNoTrans, N, K, b.p, b.m.ld, a.p,
+                       blas_inc(K, a.cs), pc);
+    } else if (N == 1) {
+        if (a.m.t == CblasNoTrans)
+            float_gemv(j, CblasNoTrans, M, K, a.p, a.m.ld, b.p,
+                       blas_inc(K, b.rs), pc);
+        else
+            float_gemv(j, CblasTrans, K, M, a.p, a.m.ld, b.p,
+                       blas_inc(K, b.rs), pc);
+    } else if (a.p == b.p && M == N && a.rs == b.cs && a.cs == b.rs) {
+        float_syrk(j, M, &a, pc);
+    } else if (j->dbl) {
+        cblas_dgemm(CblasRowMajor, a.m.t, b.m.t, (int)M, (int)N, (int)K, 1.0,
+                    (const void *)a.p, a.m.ld, (const void *)b.p, b.m.ld,
+                    0.0, (void *)pc, (int)N);
+    } else {
+        cblas_sgemm(CblasRowMajor, a.m.t, b.m.t, (int)M, (int)N, (int)K,
+                    1.0f, (const void *)a.p, a.m.ld, (const void *)b.p,
+                    b.m.ld, 0.0f, (void *)pc, (int)N);
+    }
+}
+
+static mop operand(const rt_view *v, int nb, int64_t bt, int64_t rows,
+                   int64_t cols, int64_t rs, int64_t cs, size_t es)
+{
+    mop m;
+    m.p = v->data + batch_offset(v, nb, bt) * (int64_t)es;
+    m.rs = rs;
+    m.cs = cs;
+    m.ok = blas_layout(rows, cols, rs, cs, &m.m);
+    return m;
+}
+
+/* Products of batches [lo, hi): the pool's task. */
+static void float_range(void *ud, int64_t lo, int64_t hi)
+{
+    mm_job *j = ud;
+    const rt_view *a = j->a, *b = j->b;
+    int nd = a->ndim;
+    char *tmp = NULL;
+    if (j->tmp_bytes && !(tmp = malloc(j->tmp_bytes))) {
+        atomic_store(&j->oom, 1);
+        return;
+    }
+    int64_t ars = j->fold ? j->fold_rs : a->strides[nd - 2];
+    for (int64_t bt = lo; bt < hi; bt++) {
+        mop pa = operand(a, j->nb, bt, j->M, j->K, ars, a->strides[nd - 1],
+                         j->es);
+        mop pb = operand(b, j->nb, bt, j->K, j->N, b->strides[nd - 2],
+                         b->strides[nd - 1], j->es);
+        float_product(j, j->M, pa, pb,
+                      j->o->data + bt * j->M * j->N * (int64_t)j->es, tmp);
+    }
+    free(tmp);
+}
+
+/*
+ * Whether the stack is one tall product: b the same matrix for every
+ * batch (zero strides) and the batch and row axes of a merging into one
+ * evenly strided axis, whose stride goes to *rs.
+ */
+static bool can_fold(const rt_view *a, const rt_view *b, int nb, int64_t *rs)
+{
+    if (nb == 0)
+        return false;
+    for (int d = 0; d < nb; d++)
+        if (b->shape[d] > 1 && b->strides[d] != 0)
+            return false;
+    int64_t expect = 0, len = 1;
+    bool first = true;
+    *rs = 1;
+    for (int d = nb; d >= 0; d--) {
+        if (a->shape[d] <= 1)
+            continue;
+        if (first)
+            *rs = a->strides[d];
+        else if (a->strides[d] != expect)
+            return false;
+        first = false;
+        len *= a->shape[d];
+        expect = a->strides[d] * a->shape[d];
+    }
+    return len <= INT_MAX;
+}
+
+static loom_status float_matmul(rt_call *c, mm_job *j, int64_t batch)
+{
+    const rt_view *a = j->a, *b = j->b;
+    int nd = a->ndim;
+    int64_t rs = 0, N = j->N, K = j->K;
+    bmat m;
+    if (can_fold(a, b, j->nb, &rs) &&
+        blas_layout(j->M * batch, K, rs, a->strides[nd - 1], &m)) {
+        j->fold = true;
+        j->fold_rs = rs;
+        j->M *= batch;
+        batch = 1;
+    }
+    bool ga = !blas_layout(j->M, K, j->fold ? rs : a->strides[nd - 2],
+                           a->strides[nd - 1], &m);
+    bool gb = !blas_layout(K, N, b->strides[nd - 2], b->strides[nd - 1], &m);
+    /* room for gathering a (M x K) and b (K x N), or the two vectors of a
+     * dot or gemv that BLAS cannot stride through */
+    if (ga || gb || j->M == 1 || N == 1)
+        j->tmp_bytes = (size_t)(j->M * K + K * N) * j->es;
+    int64_t work = j->M * N * K;
+    if (batch > 1 && c->threads > 1 && work < MM_SMALL) {
+        openblas_set_num_threads(1);
+        int64_t grain = MM_SMALL / 8 / work;
+        rt_parallel_for(c->threads, batch, grain > 0 ? grain : 1, float_range,
+                        j);
+    } else {
+        openblas_set_num_threads(c->threads);
+        float_range(j, 0, batch);
+    }
+    if (atomic_load(&j->oom)) {
+        snprintf(c->msg, sizeof c->msg, "matmul: out of memory");
+        return LOOM_ERR_MEMORY;
+    }
+    return LOOM_OK;
+}
+
+/* ---- integer and bool products ---- */
+
+/* Rows [lo, hi) of the stacked output (row r: batch r / M, row r % M).
+ * Accumulates in the unsigned type U so that overflow wraps as NumPy's
+ * does, in i-k-j order so the inner loop streams along rows of b. */
+#define INT_ROWS(NAME, T, U)                                              \
+    static void NAME(void *ud, int64_t lo, int64_t hi)                    \
+    {                                                                     \
+        const mm_job *j = ud;                                             \
+        const rt_view *a = j->a, *b = j->b;                               \
+        int nd = a->ndim;                                                 \
+        int64_t M = j->M, N = j->N, K = j->K;                             \
+        int64_t ars = a->strides[nd - 2], acs = a->strides[nd - 1];       \
+        int64_t brs = b->strides[nd - 2], bcs = b->strides[nd - 1];       \
+        for (int64_t r = lo; r < hi; r++) {                               \
+            int64_t bt = r / M, i = r % M;                                \
+            const T *pa = (const T *)(const void *)a->data +              \
+                          batch_offset(a, j->nb, bt) + i * ars;           \
+            const T *pb = (const T *)(const void *)b->data +              \
+                          batch_offset(b, j->nb, bt);                     \
+            T *pc = (T *)(void *)j->o->data + r * N;                      \
+            for (int64_t jj = 0; jj < N; jj++)                            \
+                pc[jj] = 0;                                               \
+            for (int64_t k = 0; k < K; k++) {                             \
+                U av = (U)pa[k * acs];                                    \
+                if (!av)                                                  \
+                    continue;                                             \
+                const T *bk = pb + k * brs;                               \
+                for (int64_t jj = 0; jj < N; jj++)                        \
+                    pc[jj] = (T)((U)pc[jj] + av * (U)bk[jj * bcs]);       \
+            }                                                             \
+        }                                                                 \
+    }
+
+INT_ROWS(rows_i32, int32_t, uint32_t)
+INT_ROWS(rows_i64, int64_t, uint64_t)
+
+static void rows_bool(void *ud, int64_t lo, int64_t hi)
+{
+    const mm_job *j = ud;
+    const rt_view *a = j->a, *b = j->b;
+    int nd = a->ndim;
+    int64_t M = j->M, N = j->N, K = j->K;
+    int64_t ars = a->strides[nd - 2], acs = a->strides[nd - 1];
+    int64_t brs = b->strides[nd - 2], bcs = b->strides[nd - 1];
+    for (int64_t r = lo; r < hi; r++) {
+        int64_t bt = r / M, i = r % M;
+        const uint8_t *pa = (const uint8_t *)a->data +
+                            batch_offset(a, j->nb, bt) + i * ars;
+        const uint8_t *pb = (const uint8_t *)b->data +
+                            batch_offset(b, j->nb, bt);
+        uint8_t *pc = (uint8_t *)j->o->data + r * N;
+        memset(pc, 0, (size_t)N);
+        for (int64_t k = 0; k < K; k++) {
+            if (!pa[k * acs])
+                continue;
+            const uint8_t *bk = pb + k * brs;
+            for (int64_t jj = 0; jj < N; jj++)
+                pc[jj] |= bk[jj * bcs] != 0;
+        }
+    }
+}
 
 loom_status rt_call_matmul(rt_call *c)
 {
     const rt_view *a = &c->in[0], *b = &c->in[1], *o = &c->out[0];
     int nd = o->ndim;
-    int64_t M = a->shape[a->ndim - 2], K = a->shape[a->ndim - 1];
-    int64_t N = b->shape[b->ndim - 1];
+    if (nd < 2 || a->ndim != nd || b->ndim != nd || a->dtype != o->dtype ||
+        b->dtype != o->dtype) {
+        snprintf(c->msg, sizeof c->msg, "matmul: malformed call");
+        return LOOM_ERR_INTERNAL;
+    }
+    mm_job j = {.a = a, .b = b, .o = o, .nb = nd - 2,
+                .M = a->shape[nd - 2], .K = a->shape[nd - 1],
+                .N = b->shape[nd - 1], .es = rt_view_esize(o)};
+    atomic_init(&j.oom, 0);
     int64_t batch = graph_numel(nd - 2, o->shape);
-    int64_t ars = a->strides[a->ndim - 2], acs = a->strides[a->ndim - 1];
-    int64_t brs = b->strides[b->ndim - 2], bcs = b->strides[b->ndim - 1];
-    if (M == 0 || N == 0 || batch == 0)
+    if (!o->data || j.M == 0 || j.N == 0 || batch == 0)
         return LOOM_OK;
+    if (j.K == 0) {
+        memset(o->data, 0, (size_t)(batch * j.M * j.N) * j.es);
+        return LOOM_OK;
+    }
     if (o->dtype == LOOM_FLOAT32 || o->dtype == LOOM_FLOAT64) {
-        CBLAS_TRANSPOSE ta, tb;
-        int64_t lda, ldb;
-        void *ga = NULL, *gb = NULL;
-        const char *pa0 = a->data, *pb0 = b->data;
-        size_t es = rt_view_esize(o);
-        rt_view va = *a, vb = *b;
-        if (!blas_layout(M, K, ars, acs, &ta, &lda)) {
-            if (!(ga = malloc((size_t)graph_numel(a->ndim, a->shape) * es)))
-                goto oom;
-            rt_view_gather(a, ga);
-            graph_c_strides(a->ndim, a->shape, va.strides);
-            va.data = ga;
-            pa0 = ga;
-            blas_layout(M, K, K, 1, &ta, &lda);
+        if (j.M > INT_MAX || j.N > INT_MAX || j.K > INT_MAX) {
+            snprintf(c->msg, sizeof c->msg,
+                     "matmul: a dimension exceeds what BLAS can take");
+            return LOOM_ERR_VALUE;
         }
-        if (!blas_layout(K, N, brs, bcs, &tb, &ldb)) {
-            if (!(gb = malloc((size_t)graph_numel(b->ndim, b->shape) * es))) {
-                free(ga);
-                goto oom;
-            }
-            rt_view_gather(b, gb);
-            graph_c_strides(b->ndim, b->shape, vb.strides);
-            vb.data = gb;
-            pb0 = gb;
-            blas_layout(K, N, N, 1, &tb, &ldb);
-        }
-        openblas_set_num_threads(c->threads);
-        for (int64_t bt = 0; bt < batch; bt++) {
-            int64_t oa = batch_offset(&va, bt), ob = batch_offset(&vb, bt);
-            if (o->dtype == LOOM_FLOAT32)
-                cblas_sgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, 1.0f,
-                            (const float *)(const void *)pa0 + oa, (int)lda,
-                            (const float *)(const void *)pb0 + ob, (int)ldb, 0.0f,
-                            (float *)(void *)o->data + bt * M * N, (int)N);
-            else
-                cblas_dgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, 1.0,
-                            (const double *)(const void *)pa0 + oa, (int)lda,
-                            (const double *)(const void *)pb0 + ob, (int)ldb, 0.0,
-                            (double *)(void *)o->data + bt * M * N, (int)N);
-        }
-        free(ga);
-        free(gb);
-        return LOOM_OK;
+        j.dbl = o->dtype == LOOM_FLOAT64;
+        return float_matmul(c, &j, batch);
     }
-    switch (o->dtype) {
-    case LOOM_BOOL: INT_MATMUL(uint8_t, int64_t); break;
-    case LOOM_INT32: INT_MATMUL(int32_t, int32_t); break;
-    default: INT_MATMUL(int64_t, int64_t); break;
-    }
-    if (o->dtype == LOOM_BOOL) {
-        uint8_t *p = (uint8_t *)o->data;
-        for (int64_t i = 0; i < batch * M * N; i++)
-            p[i] = p[i] != 0;
-    }
+    rt_task_fn fn = o->dtype == LOOM_BOOL    ? rows_bool
+                    : o->dtype == LOOM_INT32 ? rows_i32
+                                             : rows_i64;
+    int64_t row_work = j.N * j.K > 0 ? j.N * j.K : 1;
+    int64_t grain = (1 << 15) / row_work;
+    rt_parallel_for(c->threads, batch * j.M, grain > 0 ? grain : 1, fn, &j);
     return LOOM_OK;
-oom:
-    snprintf(c->msg, sizeof c->msg, "matmul: out of memory");
-    return LOOM_ERR_MEMORY;
 }

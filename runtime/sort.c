@@ -87,22 +87,33 @@ ALWAYS_INLINE uint64_t key_of(uint64_t raw, kind k)
     return 0;
 }
 
-/* Raw bits of element i of an array of elements w bytes wide. */
+/* Raw bits of element i of an array of elements w bytes wide.  memcpy
+ * keeps float rows read as integers clear of strict aliasing; it compiles
+ * to a plain load or store. */
 ALWAYS_INLINE uint64_t get(const void *base, size_t i, size_t w)
 {
-    return w == 1 ? ((const uint8_t *)base)[i]
-           : w == 4 ? ((const uint32_t *)base)[i]
-                    : ((const uint64_t *)base)[i];
+    if (w == 1)
+        return ((const uint8_t *)base)[i];
+    if (w == 4) {
+        uint32_t u;
+        memcpy(&u, (const char *)base + 4 * i, 4);
+        return u;
+    }
+    uint64_t u;
+    memcpy(&u, (const char *)base + 8 * i, 8);
+    return u;
 }
 
 ALWAYS_INLINE void put(void *base, size_t i, size_t w, uint64_t x)
 {
-    if (w == 1)
+    if (w == 1) {
         ((uint8_t *)base)[i] = (uint8_t)x;
-    else if (w == 4)
-        ((uint32_t *)base)[i] = (uint32_t)x;
-    else
-        ((uint64_t *)base)[i] = x;
+    } else if (w == 4) {
+        uint32_t u = (uint32_t)x;
+        memcpy((char *)base + 4 * i, &u, 4);
+    } else {
+        memcpy((char *)base + 8 * i, &x, 8);
+    }
 }
 
 ALWAYS_INLINE uint64_t row_key(const void *row, size_t i, kind k)
@@ -202,8 +213,9 @@ ALWAYS_INLINE void merge_sort(void *base, void *buf, const void *row,
  *
  * One pass counts every digit's histogram; a digit on which all keys agree
  * (its bucket holds n) is skipped; each remaining digit is a stable
- * scatter from one buffer to the other.  hist holds ndigits * NBUCKET
- * counters (in the caller's scratch, not on the stack).
+ * scatter from one buffer to the other.  db is the digit width (a constant
+ * at each instantiation); hist holds ndigits << db counters, in the
+ * caller's scratch rather than on a worker's stack.
  * ------------------------------------------------------------------------ */
 
 ALWAYS_INLINE int ndigits(kind k, int db)

@@ -17,13 +17,16 @@
  *
  * SCRATCH.  rt_sort and rt_argsort take caller scratch of the size the
  * matching *_scratch function returns (0 means NULL is fine), aligned to 8
- * bytes (what malloc, rt_malloc or a 64-byte-aligned buffer gives).  For
- * a row of n elements of element size s:
- *     rt_sort       n * s bytes (0 for bool);
- *     rt_argsort    0 for bool; 8n for 4-byte types while n < 2^32;
- *                   24n for 8-byte types (and 4-byte beyond 2^32).
- * The scratch sizes do not overflow for any n a row can have in memory; the
- * caller checks the product against its allocator as for any buffer.
+ * bytes (what malloc, rt_malloc or a 64-byte-aligned buffer gives).  One
+ * scratch serves any number of rows of that length or shorter.  Roughly,
+ * for a row of n elements of s bytes:
+ *     rt_sort       0 for bool and n <= 16; else n * s bytes, plus 48 KiB
+ *                   (4-byte types) or 96 KiB (8-byte) of radix histograms
+ *                   from 48 / 80 elements on;
+ *     rt_argsort    0 for bool; 8n for short rows; 8n + 48 KiB for 4-byte
+ *                   types (their key and index pack into the int64 output
+ *                   plus one buffer); 24n + 96 KiB for 8-byte types.
+ * The caller checks that n * 24 fits its allocator, as for any buffer.
  */
 #ifndef LOOM_RT_SORT_H
 #define LOOM_RT_SORT_H
@@ -34,9 +37,11 @@
 size_t rt_sort_scratch(loom_dtype t, int64_t n);
 size_t rt_argsort_scratch(loom_dtype t, int64_t n);
 
-/* Sorts row in place, stably.  LSD radix sort (11-bit digits, digits on
- * which all keys agree skipped) for long rows, merge sort for short ones:
- * O(n) for 4- and 8-byte keys.  n <= 0 does nothing. */
+/* Sorts row in place, stably.  LSD radix sort on order-preserving integer
+ * keys (8-bit digits up to 2047 elements, 11-bit ones beyond; digits on
+ * which all keys agree are skipped), so O(n); insertion and merge sort
+ * below 48 (4-byte) / 80 (8-byte) elements; a counting pass for bool.
+ * n <= 1 does nothing. */
 void rt_sort(loom_dtype t, void *row, int64_t n, void *scratch);
 
 /* Writes to idx (n int64) the stable sorting permutation of row: row[idx[0]]

@@ -554,6 +554,7 @@ END_TEST
 static const char ARRAY_CASES_PY[] =
     "import numpy as np, sys\n"
     "rng = np.random.default_rng(int(sys.argv[1]))\n"
+    "np.set_printoptions(**eval('dict(' + sys.argv[2] + ')'))\n"
     "cases = []\n"
     "def add(a): cases.append(np.asarray(a))\n"
     "for dt in [np.float64, np.float32]:\n"
@@ -621,6 +622,20 @@ static char *next_text(char **p) {
     return s;
 }
 
+/* Print options exercised, as Python keyword arguments and as loom's. */
+static const struct {
+    const char *py;
+    scr_printopts o;
+} PRINT_OPTIONS[] = {
+    {"", {8, 1000, 3, 75, false, 'm'}},
+    {"precision=3, suppress=True", {3, 1000, 3, 75, true, 'm'}},
+    {"precision=4, floatmode='fixed'", {4, 1000, 3, 75, false, 'f'}},
+    {"floatmode='unique'", {8, 1000, 3, 75, false, 'u'}},
+    {"precision=5, floatmode='maxprec_equal'", {5, 1000, 3, 75, false, 'e'}},
+    {"linewidth=120, edgeitems=2, threshold=100",
+     {8, 100, 2, 120, false, 'm'}},
+};
+
 START_TEST(arrays_vs_numpy) {
     if (!have_numpy())
         return;
@@ -628,8 +643,12 @@ START_TEST(arrays_vs_numpy) {
     snprintf(path, sizeof path, "%s/cases.py", dir);
     write_file(path, ARRAY_CASES_PY);
     int fails = 0, total = 0;
-    for (int seed = 0; seed < 3; seed++) {
-        snprintf(cmd, sizeof cmd, "%s %s %d", PY, path, seed);
+    int nopt = (int)(sizeof PRINT_OPTIONS / sizeof PRINT_OPTIONS[0]);
+    for (int run = 0; run < nopt + 2; run++) {
+        int oi = run < nopt ? run : 0, seed = run < nopt ? 0 : run - nopt + 1;
+        const scr_printopts *po = oi ? &PRINT_OPTIONS[oi].o : NULL;
+        snprintf(cmd, sizeof cmd, "%s %s %d \"%s\"", PY, path, seed,
+                 PRINT_OPTIONS[oi].py);
         int st;
         char *text = capture(cmd, &st);
         ck_assert_int_eq(st, 0);
@@ -652,14 +671,15 @@ START_TEST(arrays_vs_numpy) {
             loom_dtype t = loom_dtype_parse(dt);
             for (int r = 0; r < 2; r++) {
                 scr_buf b = {0};
-                scr_fmt_array(&b, t, &sh, data, r);
+                scr_fmt_array(&b, t, &sh, data, r, po);
                 const char *want = r ? want_r : want_s;
                 total++;
                 if (strcmp(b.s, want) != 0) {
                     if (fails < 5)
-                        fprintf(stderr, "%s %s mismatch:\n--- numpy\n%s\n"
-                                        "--- loom\n%s\n", dt,
-                                r ? "repr" : "str", want, b.s);
+                        fprintf(stderr, "%s %s (%s) mismatch:\n--- numpy\n%s"
+                                        "\n--- loom\n%s\n", dt,
+                                r ? "repr" : "str", PRINT_OPTIONS[oi].py,
+                                want, b.s);
                     fails++;
                 }
                 scr_buf_free(&b);

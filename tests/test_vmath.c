@@ -493,7 +493,10 @@ static const double edges[] = {
     -708.4, 88.7228, 88.73, -87.34, -103.97, -104.0, 1e-8, -1e-8, 3.0, -3.0,
     1.5707963267948966, -1.5707963267948966, 3.141592653589793, 1e22, 1e300,
     0.75, -0.75, 10.0, 22.0, 30.0, 1e15, 0x1p30, 0x1p31, 0x1p53, 0x1p52 + 1,
-    1024.0, -1075.0, 128.0, -150.0, 0.69314718055994531, -0.69314718055994531};
+    1024.0, -1075.0, 128.0, -150.0, 0.69314718055994531, -0.69314718055994531,
+    /* doubles closest to multiples of pi/2 (hardest trig reductions) */
+    0x1.6ac5b262ca1ffp+849, 0x1.8a5b4d9e3aaadp+3, 0x1.921fb54442d18p+1,
+    0x1.921fb54442d18p+0, 0x1.2d97c7f3321d2p+2, 0x1.5fdbbe9bba775p+61};
 #define NEDGES ((int)(sizeof edges / sizeof edges[0]))
 
 /* logaddexp(x, y) = m + log1p(e^-|x-y|), m = max(x, y), cancels when m is

@@ -46,6 +46,7 @@ struct scr_interp {
     int nrecs, caprecs;
     int depth;            /* open loop scopes */
     int since_eval;       /* arrays built since the last evaluation */
+    scr_printopts printopts;
 };
 
 /* A loop that never looks at its arrays would grow one graph without
@@ -55,6 +56,7 @@ enum { CHECKPOINT_ARRAYS = 1024 };
 
 loom_ctx *scr_ctx(scr_interp *I) { return I->ctx; }
 FILE *scr_out(scr_interp *I) { return I->opts.out; }
+scr_printopts *scr_print_options(scr_interp *I) { return &I->printopts; }
 
 /* ------------------------------------------------------------------------
  * Errors
@@ -130,34 +132,58 @@ int scr_wrap(scr_interp *I, loom_array *a, scr_value *out) {
 /* An evaluation failed: find the script line that built the failing op by
  * evaluating the arrays the script was handed, oldest first, until one
  * fails (only on the error path). */
-static int engine_failure(scr_interp *I, loom_array *const *arrs, int n) {
-    loom_array *bad = NULL;
-    for (int i = 0; i < n && !bad; i++)
-        if (arrs[i] && loom_status_of(arrs[i]) != LOOM_OK)
-            bad = arrs[i];
-    int line = I->stmt_line, col = 0;
-    for (int i = 0; i < I->nrecs; i++) {
+/* Evaluates the first n records together (error path only). */
+static loom_status eval_prefix(scr_interp *I, int n) {
+    loom_array **v = scr_xmalloc((size_t)(n ? n : 1) * sizeof *v);
+    int m = 0;
+    for (int i = 0; i < n; i++) {
         loom_array *a = I->recs[i].a;
-        if (loom_is_realized(a) && loom_status_of(a) == LOOM_OK)
-            continue;
-        if (loom_eval(a) != LOOM_OK) {
-            line = I->recs[i].line;
-            col = I->recs[i].col;
-            if (!bad)
-                bad = a;
-            break;
-        }
+        if (loom_status_of(a) != LOOM_OK)
+            return free(v), loom_status_of(a);
+        if (!loom_is_realized(a))
+            v[m++] = a;
     }
-    loom_status st = bad ? loom_status_of(bad) : loom_ctx_status(I->ctx);
-    const char *msg = bad ? loom_error(bad) : loom_ctx_error(I->ctx);
-    if (!msg || !*msg)
+    loom_status st = m ? loom_eval_many(I->ctx, v, m) : LOOM_OK;
+    free(v);
+    return st;
+}
+
+static int engine_failure(scr_interp *I, loom_array *const *arrs, int n,
+                          loom_status st) {
+    const char *msg = NULL;
+    for (int i = 0; i < n && !msg; i++)
+        if (arrs[i] && loom_status_of(arrs[i]) != LOOM_OK) {
+            st = loom_status_of(arrs[i]);
+            msg = loom_error(arrs[i]);
+        }
+    if (!msg || !*msg) {
         msg = loom_ctx_error(I->ctx);
-    I->failed = false;
+        if (loom_ctx_status(I->ctx) != LOOM_OK)
+            st = loom_ctx_status(I->ctx);
+    }
+    char saved[sizeof I->err->msg - 64];
+    snprintf(saved, sizeof saved, "%s", msg && *msg ? msg
+                                                    : "evaluation failed");
+    /* the earliest record whose evaluation fails built the failing op:
+     * binary search over prefixes (evaluated prefixes stay computed) */
+    int line = I->stmt_line, col = 0;
+    int lo = 0, hi = I->nrecs;
+    if (hi > 0 && eval_prefix(I, hi) != LOOM_OK) {
+        while (hi - lo > 1) {
+            int mid = lo + (hi - lo) / 2;
+            if (eval_prefix(I, mid) != LOOM_OK)
+                hi = mid;
+            else
+                lo = mid;
+        }
+        line = I->recs[hi - 1].line;
+        col = I->recs[hi - 1].col;
+    }
+    I->failed = true;
     I->err->line = line;
     I->err->col = col;
     snprintf(I->err->msg, sizeof I->err->msg, "%s: %s", status_class(st),
-             msg && *msg ? msg : "evaluation failed");
-    I->failed = true;
+             saved);
     return -1;
 }
 
@@ -182,7 +208,7 @@ int scr_eval_arrays(scr_interp *I, loom_array **arrs, int n) {
             I->opts.on_eval(I->opts.hook_ud, I->stmt_line, &stats);
         }
         if (st != LOOM_OK)
-            rc = engine_failure(I, todo, m);
+            rc = engine_failure(I, todo, m, st);
     }
     free(todo);
     return rc;
@@ -332,8 +358,16 @@ int scr_operands(scr_interp *I, scr_value *vals, int n, loom_array **out) {
     }
     for (int i = 0; i < n; i++) {
         if (scr_is_pyscalar(vals[i])) {
-            int rc = any_nd ? scr_to_array(I, vals[i], &out[i])
-                            : scr_to_array_strong(I, vals[i], &out[i]);
+            /* NumPy 1.24 looks at the value: a Python scalar that does not
+             * fit the arrays' dtype of its kind widens the result */
+            bool wide = false;
+            scr_value v = vals[i];
+            if (any_nd && v.k == SCR_V_INT && nd_t == LOOM_INT32)
+                wide = v.u.i < INT32_MIN || v.u.i > INT32_MAX;
+            if (any_nd && v.k == SCR_V_FLOAT && nd_t == LOOM_FLOAT32)
+                wide = isfinite(v.u.f) && fabs(v.u.f) > 3.4028234663852886e38;
+            int rc = any_nd && !wide ? scr_to_array(I, v, &out[i])
+                                     : scr_to_array_strong(I, v, &out[i]);
             if (rc < 0)
                 return -1;
             continue;
@@ -951,16 +985,20 @@ static int put_value(scr_interp *I, scr_value v, bool repr, scr_buf *b) {
         const void *data = loom_data(a);
         if (!data) {
             loom_array *arr = a;
-            return engine_failure(I, &arr, 1);
+            return engine_failure(I, &arr, 1, loom_status_of(a));
         }
         loom_shape sh = loom_shape_of(a);
         /* 0-d arrays play NumPy scalars, whose repr is their str */
         scr_fmt_array(b, loom_dtype_of(a), &sh, data,
-                      repr && sh.ndim > 0);
+                      repr && sh.ndim > 0, &I->printopts);
         return 0;
     }
     case SCR_V_DTYPE:
-        if (v.u.dt & SCR_DT_TYPE)
+        if (v.u.dt & (SCR_DT_FINFO | SCR_DT_IINFO))
+            scr_buf_printf(b, "%s(dtype=%s)",
+                           v.u.dt & SCR_DT_FINFO ? "finfo" : "iinfo",
+                           loom_dtype_name(SCR_DT(v)));
+        else if (v.u.dt & SCR_DT_TYPE)
             scr_buf_printf(b, "<class 'numpy.%s'>",
                            SCR_DT(v) == LOOM_BOOL ? "bool_"
                                                   : loom_dtype_name(SCR_DT(v)));
@@ -1590,6 +1628,58 @@ static scr_value method_new(scr_vkind k, scr_value self, const scr_func *fn) {
     return v;
 }
 
+/* Attributes of np.finfo(t) and np.iinfo(t). */
+static int info_attribute(scr_interp *I, scr_value obj, const char *name,
+                          scr_value *out) {
+    loom_dtype t = SCR_DT(obj);
+    bool f32 = t == LOOM_FLOAT32;
+    if (strcmp(name, "bits") == 0) {
+        *out = scr_int(8 * (int64_t)loom_dtype_size(t));
+        return 0;
+    }
+    if (strcmp(name, "dtype") == 0) {
+        out->k = SCR_V_DTYPE;
+        out->u.dt = t;
+        return 0;
+    }
+    if (obj.u.dt & SCR_DT_IINFO) {
+        bool i32 = t == LOOM_INT32;
+        if (strcmp(name, "max") == 0) {
+            *out = scr_int(i32 ? INT32_MAX : INT64_MAX);
+            return 0;
+        }
+        if (strcmp(name, "min") == 0) {
+            *out = scr_int(i32 ? INT32_MIN : INT64_MIN);
+            return 0;
+        }
+        return scr_fail(I, "AttributeError: 'iinfo' object has no attribute "
+                           "'%s'", name);
+    }
+    static const struct {
+        const char *name;
+        double v32, v64;
+    } tab[] = {
+        {"eps", 1.1920928955078125e-07, 2.220446049250313e-16},
+        {"max", 3.4028234663852886e38, 1.7976931348623157e308},
+        {"min", -3.4028234663852886e38, -1.7976931348623157e308},
+        {"tiny", 1.1754943508222875e-38, 2.2250738585072014e-308},
+        {"smallest_normal", 1.1754943508222875e-38, 2.2250738585072014e-308},
+        {"resolution", 1e-06, 1e-15},
+        {"epsneg", 5.960464477539063e-08, 1.1102230246251565e-16},
+    };
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+        if (strcmp(name, tab[i].name) == 0)
+            return scr_wrap(I, loom_scalar_typed(I->ctx, f32 ? tab[i].v32
+                                                             : tab[i].v64, t),
+                            out);
+    if (strcmp(name, "precision") == 0) {
+        *out = scr_int(f32 ? 6 : 15);
+        return 0;
+    }
+    return scr_fail(I, "AttributeError: 'finfo' object has no attribute '%s' "
+                       "(or loom scripts do not support it)", name);
+}
+
 static int attribute(scr_interp *I, scr_value obj, const char *name,
                      scr_value *out) {
     switch (obj.k) {
@@ -1675,6 +1765,8 @@ static int attribute(scr_interp *I, scr_value obj, const char *name,
                            "support it)", name);
     }
     case SCR_V_DTYPE:
+        if (obj.u.dt & (SCR_DT_FINFO | SCR_DT_IINFO))
+            return info_attribute(I, obj, name, out);
         if (strcmp(name, "name") == 0) {
             const char *s = loom_dtype_name(SCR_DT(obj));
             *out = scr_str_new(s, strlen(s));
@@ -2680,7 +2772,8 @@ static int eval_leftovers(scr_interp *I) { return eval_live(I, -1); }
 
 int scr_run(loom_ctx *ctx, const char *file, const scr_ast *ast,
             const scr_run_opts *opts, scr_error *err) {
-    scr_interp I = {.ctx = ctx, .file = file, .err = err};
+    scr_interp I = {.ctx = ctx, .file = file, .err = err,
+                    .printopts = SCR_PRINTOPTS_DEFAULT};
     if (opts)
         I.opts = *opts;
     memset(err, 0, sizeof *err);

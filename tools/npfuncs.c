@@ -2741,6 +2741,69 @@ H(h_dtype) {
     return 0;
 }
 
+H(h_set_printoptions) {
+    scr_printopts *po = scr_print_options(I);
+    int64_t v;
+    int *fields[] = {&po->precision, &po->threshold, &po->edgeitems,
+                     &po->linewidth};
+    const char *names[] = {"precision", "threshold", "edgeitems",
+                           "linewidth"};
+    for (int i = 0; i < 4; i++) {
+        if (is_none(a[i]))
+            continue;
+        if (a[i].k == SCR_V_FLOAT && isinf(a[i].u.f)) {
+            *fields[i] = INT32_MAX;
+            continue;
+        }
+        if (get_int(I, a[i], names[i], &v) < 0)
+            return -1;
+        if (v < 0)
+            return scr_fail(I, "ValueError: %s must be non-negative",
+                            names[i]);
+        *fields[i] = v > INT32_MAX ? INT32_MAX : (int)v;
+    }
+    if (!is_none(a[4]) && scr_to_bool(I, a[4], "suppress", &po->suppress) < 0)
+        return -1;
+    if (!is_none(a[9])) {
+        const char *fm;
+        if (str_arg(I, a[9], "floatmode", &fm) < 0)
+            return -1;
+        if (strcmp(fm, "maxprec") == 0)
+            po->floatmode = 'm';
+        else if (strcmp(fm, "fixed") == 0)
+            po->floatmode = 'f';
+        else if (strcmp(fm, "unique") == 0)
+            po->floatmode = 'u';
+        else if (strcmp(fm, "maxprec_equal") == 0)
+            po->floatmode = 'e';
+        else
+            return scr_fail(I, "ValueError: floatmode option must be one of "
+                               "fixed, unique, maxprec, maxprec_equal");
+    }
+    *out = scr_none;
+    return 0;
+}
+
+/* finfo (op 0) / iinfo (op 1) */
+H(h_finfo) {
+    loom_dtype t;
+    if (a[0].k == SCR_V_ARRAY)
+        t = loom_dtype_of(scr_arr(a[0]));
+    else if (scr_to_dtype(I, a[0], "dtype", &t) < 0)
+        return -1;
+    bool fl = t == LOOM_FLOAT32 || t == LOOM_FLOAT64;
+    bool in = t == LOOM_INT32 || t == LOOM_INT64;
+    if (F->op == 0 && !fl)
+        return scr_fail(I, "ValueError: data type %s not inexact",
+                        loom_dtype_name(t));
+    if (F->op == 1 && !in)
+        return scr_fail(I, "ValueError: Invalid integer data type '%s'.",
+                        t == LOOM_BOOL ? "b" : "f");
+    out->k = SCR_V_DTYPE;
+    out->u.dt = (int)t | (F->op ? SCR_DT_IINFO : SCR_DT_FINFO);
+    return 0;
+}
+
 H(h_ndarray) {
     return scr_fail(I, "np.ndarray(...) is not supported by loom scripts; "
                        "use np.zeros or np.empty");
@@ -2821,6 +2884,13 @@ static const scr_func NP[] = {
                "fix_imports=True, encoding='ASCII'", h_load),
     FN("dtype", "dtype, align=False, copy=False", h_dtype),
     FN("ndarray", "*args", h_ndarray),
+    FO("finfo", "dtype", h_finfo, 0),
+    FO("iinfo", "int_type", h_finfo, 1),
+    FN("set_printoptions", "precision=None, threshold=None, edgeitems=None, "
+                           "linewidth=None, suppress=None, !nanstr=None, "
+                           "!infstr=None, !formatter=None, !sign=None, "
+                           "floatmode=None, *, !legacy=None",
+       h_set_printoptions),
     /* elementwise, one operand */
     F1("negative", loom_negative), F1("positive", loom_positive),
     F1("absolute", loom_abs), F1("abs", loom_abs), F1("fabs", fabs_),

@@ -160,8 +160,12 @@ static void rounded_sig(double v, int sig, digits *g) {
  * With min_digits >= 0 the digits stop no earlier than min_digits after the
  * point: the value's exact digits (rounded there) rather than zeros, as
  * NumPy's Dragon4 does when asked for a minimum. */
-static void digits_positional(double v, bool f32, int precision,
+static void digits_positional(double v, bool f32, bool unique, int precision,
                               int min_digits, digits *g) {
+    if (!unique) {
+        rounded_fixed(v, precision, g);
+        return;
+    }
     shortest(v, f32, g);
     int frac = g->n - (g->e + 1);
     if (precision >= 0 && frac > precision)
@@ -172,8 +176,12 @@ static void digits_positional(double v, bool f32, int precision,
 
 /* Scientific digits: at most precision + 1 significant digits, and with
  * min_digits >= 0 at least min_digits + 1 exact ones. */
-static void digits_scientific(double v, bool f32, int precision,
+static void digits_scientific(double v, bool f32, bool unique, int precision,
                               int min_digits, digits *g) {
+    if (!unique) {
+        rounded_sig(v, precision + 1, g);
+        return;
+    }
     shortest(v, f32, g);
     if (precision >= 0 && g->n > precision + 1)
         rounded_sig(v, precision + 1, g);
@@ -187,11 +195,13 @@ static void digits_scientific(double v, bool f32, int precision,
 
 /* Positional text of finite v with NumPy's dragon4_positional options.
  * Appends to b. */
-static void put_positional(scr_buf *b, double v, bool f32, int precision,
-                           int min_digits, char trim, int pad_left,
-                           int pad_right) {
+static void put_positional(scr_buf *b, double v, bool f32, bool unique,
+                           int precision, int min_digits, char trim,
+                           int pad_left, int pad_right) {
     digits g;
-    digits_positional(v, f32, precision, min_digits, &g);
+    digits_positional(v, f32, unique, precision, min_digits, &g);
+    if (!unique && precision > min_digits)
+        min_digits = precision; /* exact digits keep their zeros */
     scr_buf ip = {0}, fp = {0};
     if (signbit(v))
         scr_buf_putc(&ip, '-');
@@ -228,11 +238,13 @@ static void put_positional(scr_buf *b, double v, bool f32, int precision,
 }
 
 /* Scientific text of finite v with dragon4_scientific's options. */
-static void put_scientific(scr_buf *b, double v, bool f32, int precision,
-                           int min_digits, char trim, int pad_left,
-                           int exp_digits) {
+static void put_scientific(scr_buf *b, double v, bool f32, bool unique,
+                           int precision, int min_digits, char trim,
+                           int pad_left, int exp_digits) {
     digits g;
-    digits_scientific(v, f32, precision, min_digits, &g);
+    digits_scientific(v, f32, unique, precision, min_digits, &g);
+    if (!unique && precision > min_digits)
+        min_digits = precision;
     int lead = signbit(v) ? 2 : 1;
     scr_buf_pad(b, ' ', pad_left - lead);
     if (signbit(v))
@@ -276,9 +288,9 @@ void scr_fmt_pyfloat(scr_buf *b, double v) {
     shortest(v, false, &g);
     bool zero = g.n == 1 && g.d[0] == '0';
     if (zero || (g.e >= -4 && g.e < 16))
-        put_positional(b, v, false, -1, -1, '0', 0, 0);
+        put_positional(b, v, false, true, -1, -1, '0', 0, 0);
     else
-        put_scientific(b, v, false, -1, -1, '-', 0, 2);
+        put_scientific(b, v, false, true, -1, -1, '-', 0, 2);
 }
 
 /* np.float64/np.float32 str(): positional between 1e-4 and 1e16. */
@@ -293,9 +305,9 @@ static void fmt_npfloat(scr_buf *b, double v, bool f32) {
     }
     double a = fabs(v);
     if (a == 0.0 || (a >= 1e-4 && a < 1e16))
-        put_positional(b, v, f32, -1, -1, '0', 0, 0);
+        put_positional(b, v, f32, true, -1, -1, '0', 0, 0);
     else
-        put_scientific(b, v, f32, -1, -1, '-', 0, 2);
+        put_scientific(b, v, f32, true, -1, -1, '-', 0, 2);
 }
 
 static double elem_f(loom_dtype t, const void *data, int64_t i) {
@@ -335,14 +347,13 @@ void scr_fmt_npscalar(scr_buf *b, loom_dtype t, const void *elem) {
  * Arrays
  * ------------------------------------------------------------------------ */
 
-enum { LINE_WIDTH = 75, THRESHOLD = 1000, EDGE = 3, PRECISION = 8 };
-
 /* How every element of one array is formatted. */
 typedef struct elemfmt {
     loom_dtype t;
     bool zerod;
     int width;     /* ints */
     bool exp;      /* floats: scientific */
+    bool unique;
     int precision, min_digits, pad_left, pad_right, exp_size;
     char trim;
 } elemfmt;
@@ -355,6 +366,7 @@ typedef struct printer {
     bool summary;
     elemfmt f;
     const char *sep;
+    scr_printopts o;
 } printer;
 
 /* Calls fn on the flat index of every element that will be shown. */
@@ -365,10 +377,11 @@ static void each_shown(const printer *p, int axis, int64_t base,
         return;
     }
     int64_t n = p->shape->dim[axis];
-    bool cut = p->summary && n > 2 * EDGE;
+    int64_t edge = p->o.edgeitems;
+    bool cut = p->summary && n > 2 * edge;
     for (int64_t i = 0; i < n; i++) {
-        if (cut && i == EDGE)
-            i = n - EDGE;
+        if (cut && i == edge)
+            i = n - edge;
         each_shown(p, axis + 1, base + i * p->strides[axis], fn, ud);
     }
 }
@@ -420,9 +433,11 @@ static void stat_float_parts(void *ud, int64_t i) {
     if (!isfinite(v))
         return;
     bool f32 = s->p->t == LOOM_FLOAT32;
+    const elemfmt *f = &s->p->f;
+    char trim = f->unique ? '.' : 'k';
     scr_buf b = {0};
-    if (s->p->f.exp) {
-        put_scientific(&b, v, f32, PRECISION, -1, '.', 0, 0);
+    if (f->exp) {
+        put_scientific(&b, v, f32, f->unique, f->precision, -1, trim, 0, 0);
         char *e = strchr(b.s, 'e');
         char *dot = strchr(b.s, '.');
         int exp_len = (int)strlen(e + 1) - 1;
@@ -435,7 +450,7 @@ static void stat_float_parts(void *ud, int64_t i) {
         if (ip > s->pad_left)
             s->pad_left = ip;
     } else {
-        put_positional(&b, v, f32, PRECISION, -1, '.', 0, 0);
+        put_positional(&b, v, f32, f->unique, f->precision, -1, trim, 0, 0);
         char *dot = strchr(b.s, '.');
         int ip = (int)(dot - b.s);
         int frac = (int)strlen(dot + 1);
@@ -465,6 +480,9 @@ static void fill_format(printer *p) {
         }
         return;
     }
+    char fm = p->o.floatmode;
+    f->unique = fm != 'f';
+    f->precision = fm == 'u' ? -1 : p->o.precision;
     each_shown(p, 0, 0, stat_float_range, &s);
     if (s.any_nonzero) {
         bool ratio_big;
@@ -472,14 +490,15 @@ static void fill_format(printer *p) {
             ratio_big = s.fmax32 / s.fmin32 > 1000.0f;
         else
             ratio_big = s.fmax / s.fmin > 1000.0;
-        if (s.fmax >= 1e8 || s.fmin < 0.0001 || ratio_big)
+        if (s.fmax >= 1e8 ||
+            (!p->o.suppress && (s.fmin < 0.0001 || ratio_big)))
             f->exp = true;
     }
     if (!s.any_finite) {
         f->pad_left = f->pad_right = 0;
         f->trim = '.';
         f->exp_size = -1;
-        f->precision = PRECISION;
+        f->unique = true;
         f->min_digits = -1;
         f->exp = false;
     } else if (f->exp) {
@@ -495,9 +514,13 @@ static void fill_format(printer *p) {
         f->pad_left = s.pad_left;
         f->pad_right = s.pad_right;
         f->exp_size = -1;
-        f->trim = '.';
-        f->precision = PRECISION;
-        f->min_digits = 0;
+        if (fm == 'f' || fm == 'e') {
+            f->precision = f->min_digits = f->pad_right;
+            f->trim = 'k';
+        } else {
+            f->trim = '.';
+            f->min_digits = 0;
+        }
     }
     if (s.any_nonfinite) {
         int neginf = s.neg_inf ? 1 : 0;
@@ -534,11 +557,11 @@ static void put_elem(const printer *p, scr_buf *b, int64_t i) {
         return;
     }
     if (f->exp)
-        put_scientific(b, v, f32, f->precision, f->min_digits, f->trim,
-                       f->pad_left, f->exp_size);
+        put_scientific(b, v, f32, f->unique, f->precision, f->min_digits,
+                       f->trim, f->pad_left, f->exp_size);
     else
-        put_positional(b, v, f32, f->precision, f->min_digits, f->trim,
-                       f->pad_left, f->pad_right);
+        put_positional(b, v, f32, f->unique, f->precision, f->min_digits,
+                       f->trim, f->pad_left, f->pad_right);
 }
 
 /* Appends word to the current line, wrapping first when it would pass
@@ -570,8 +593,9 @@ static void format_rec(const printer *p, int axis, int64_t base, int indent,
         return;
     }
     int64_t n = p->shape->dim[axis];
-    bool cut = p->summary && n > 2 * EDGE;
-    int64_t lead = cut ? EDGE : 0, trail = cut ? EDGE : n;
+    int64_t edge = p->o.edgeitems;
+    bool cut = p->summary && n > 2 * edge;
+    int64_t lead = cut ? edge : 0, trail = cut ? edge : n;
     scr_buf s = {0};
     size_t seplen = strlen(p->sep);
     if (nd - axis == 1) {
@@ -645,7 +669,7 @@ static void put_shape(scr_buf *b, const loom_shape *s) {
 }
 
 void scr_fmt_array(scr_buf *b, loom_dtype t, const loom_shape *shape,
-                   const void *data, bool repr) {
+                   const void *data, bool repr, const scr_printopts *po) {
     int64_t size = 1;
     for (int i = 0; i < shape->ndim; i++)
         size *= shape->dim[i];
@@ -668,18 +692,19 @@ void scr_fmt_array(scr_buf *b, loom_dtype t, const loom_shape *shape,
         scr_buf_printf(b, ", dtype=%s)", loom_dtype_name(t));
         return;
     }
-    printer p = {.t = t, .shape = shape, .data = data};
+    printer p = {.t = t, .shape = shape, .data = data,
+                 .o = po ? *po : SCR_PRINTOPTS_DEFAULT};
     int64_t st = 1;
     for (int i = shape->ndim - 1; i >= 0; i--) {
         p.strides[i] = st;
         st *= shape->dim[i];
     }
-    p.summary = size > THRESHOLD;
+    p.summary = size > p.o.threshold;
     p.sep = repr ? ", " : " ";
     fill_format(&p);
     const char *prefix = repr ? "array(" : "";
     const char *suffix = repr ? (skipdtype ? ")" : ",") : "";
-    int width = LINE_WIDTH - (int)strlen(suffix);
+    int width = p.o.linewidth - (int)strlen(suffix);
     size_t start = b->n;
     scr_buf_puts(b, prefix);
     format_rec(&p, 0, 0, 1 + (int)strlen(prefix), width, b);
@@ -690,7 +715,7 @@ void scr_fmt_array(scr_buf *b, loom_dtype t, const loom_shape *shape,
         const char *last_nl = strrchr(b->s + start, '\n');
         size_t last_len = last_nl ? (size_t)(b->s + b->n - last_nl - 1)
                                   : b->n - start;
-        if ((int)(last_len + strlen(dt) + 1) > LINE_WIDTH) {
+        if ((int)(last_len + strlen(dt) + 1) > p.o.linewidth) {
             scr_buf_putc(b, '\n');
             scr_buf_pad(b, ' ', (int)strlen(prefix));
         } else {

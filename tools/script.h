@@ -257,6 +257,8 @@ enum { SCR_MOD_NP, SCR_MOD_LINALG, SCR_MOD_RANDOM };
 extern const scr_value scr_none;
 
 #define SCR_DT_TYPE 0x100
+#define SCR_DT_FINFO 0x200 /* np.finfo(t) */
+#define SCR_DT_IINFO 0x400 /* np.iinfo(t) */
 /* The loom_dtype of a DTYPE value. */
 #define SCR_DT(v) ((loom_dtype)((v).u.dt & 0xff))
 
@@ -309,11 +311,22 @@ void scr_fmt_pyfloat(scr_buf *b, double v);
  * as NumPy 1.24 prints np.float32(x), np.int64(x)... */
 void scr_fmt_npscalar(scr_buf *b, loom_dtype t, const void *elem);
 
+/* np.set_printoptions: what array printing uses.  floatmode is one of
+ * 'm' (maxprec, the default), 'f' (fixed), 'u' (unique), 'e'
+ * (maxprec_equal). */
+typedef struct scr_printopts {
+    int precision, threshold, edgeitems, linewidth;
+    bool suppress;
+    char floatmode;
+} scr_printopts;
+#define SCR_PRINTOPTS_DEFAULT ((scr_printopts){8, 1000, 3, 75, false, 'm'})
+
 /* NumPy 1.24's str(a) (repr == false) or repr(a) of an array given as C-
- * ordered raw data: line width 75, precision 8, threshold 1000, edge items
- * 3.  A 0-d array prints like its scalar. */
+ * ordered raw data, with the print options po (NULL: NumPy's defaults:
+ * line width 75, precision 8, threshold 1000, edge items 3).  A 0-d array
+ * prints like its scalar under str(). */
 void scr_fmt_array(scr_buf *b, loom_dtype t, const loom_shape *shape,
-                   const void *data, bool repr);
+                   const void *data, bool repr, const scr_printopts *po);
 
 /* Python's format(v, spec) for a float / int / bool / string: the format
  * mini-language (fill, align, sign, width, ',', '_', precision, type
@@ -449,6 +462,8 @@ int scr_eval_values(scr_interp *I, scr_value *vals, int n);
 /* Materializes an iterable (tuple, list, range, str, array rows) into a
  * malloc'ed vector of new references. */
 int scr_iterate(scr_interp *I, scr_value it, scr_value **items, int *n);
+/* The print options np.set_printoptions changes. */
+scr_printopts *scr_print_options(scr_interp *I);
 /* Where print() writes (NULL discards). */
 FILE *scr_out(scr_interp *I);
 /* str()/repr() of any value into b; evaluates arrays it contains. */

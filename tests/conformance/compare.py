@@ -87,7 +87,7 @@ def compare_float(exp, got, rtol, atol, anyzero):
     e = exp.ravel()
     g = got.ravel()
     n = e.size
-    info = {"abs": 0.0, "rel": 0.0, "at": None}
+    info = {"abs": 0.0, "rel": 0.0, "at": None, "ratio": 0.0}
     if n == 0:
         return None, info
     with np.errstate(all="ignore"):
@@ -109,7 +109,11 @@ def compare_float(exp, got, rtol, atol, anyzero):
             bad |= zero & (np.signbit(e) != np.signbit(g))
     if fin.any():
         i = int(np.argmax(np.where(fin, err, -1.0)))
-        info = {"abs": float(err[i]), "rel": float(np.max(rel)), "at": i}
+        allow = atol + rtol * mag
+        ratio = np.where(allow > 0, err[fin] / np.where(allow > 0, allow, 1),
+                         np.where(err[fin] > 0, np.inf, 0.0))
+        info = {"abs": float(err[i]), "rel": float(np.max(rel)), "at": i,
+                "ratio": float(np.max(ratio))}
     nbad = int(bad.sum())
     if not nbad:
         return None, info
@@ -238,8 +242,8 @@ def check_run(script, rundir, run, refs, tols, cmp_out, worst):
                                os.path.join(rundir, run, stem + ".npy"), tols)
         if p:
             probs.append("%s.npy: %s" % (stem, p))
-        elif info and info["rel"] > worst[0][0]:
-            worst[0] = (info["rel"], stem, run)
+        elif info and info["ratio"] > worst[0][0]:
+            worst[0] = (info["ratio"], stem, run, info["abs"])
     for stem in sorted(got - set(refs)):
         probs.append("%s.npy: saved by loom but not by NumPy" % stem)
     if cmp_out:
@@ -267,7 +271,7 @@ def main(argv):
     if not refs:
         print("FAIL %s: the NumPy reference saved no arrays" % name)
         return 1
-    worst = [(0.0, None, None)]
+    worst = [(0.0, None, None, 0.0)]
     failed = []
     for run in modes:
         probs = check_run(script, rundir, run, refs, tols, cmp_out, worst)
@@ -276,7 +280,9 @@ def main(argv):
     if not failed:
         w = ""
         if worst[0][1]:
-            w = "; worst float rel err %.2g in %s.npy (%s)" % worst[0]
+            w = ("; closest to tolerance: %s.npy (%s), %.0f%% of it, "
+                 "abs err %.3g" % (worst[0][1], worst[0][2],
+                                   100 * worst[0][0], worst[0][3]))
         print("PASS %s: %d arrays%s, %s%s" % (
             name, len(refs), " + stdout" if cmp_out else "",
             "+".join(modes), w))

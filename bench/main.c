@@ -1,0 +1,1066 @@
+/*
+ * main.c -- loom-bench: runs the workloads of ../shared/BENCH.md as loom
+ * fused, loom eager, NumPy and hand-written C on the same inputs, measures
+ * the machine's STREAM bandwidth and GEMM rate, the compile and overhead
+ * metrics, and reports a Markdown table (and optionally a report file and
+ * a PNG chart).
+ *
+ *   loom-bench [--quick] [--runs N] [--threads N] [--only a,b] [--seed S]
+ *              [--report FILE] [--chart FILE.png] [--json FILE]
+ *              [--no-numpy] [--no-hand] [--bench-dir DIR] [--list]
+ *
+ * Timing rules: inputs are made outside the timed region; a loom timing
+ * covers building the graph and loom_eval with the kernel cache warm (one
+ * warm-up run first, whose compile time is reported apart); every figure is
+ * the median of the timed runs after a warm-up.  The NumPy column comes
+ * from bench/numpy/<name>.py under /usr/bin/python3, which times itself the
+ * same way and checks its result against loom's.
+ */
+#define _GNU_SOURCE
+#include "bench.h"
+#include "hand/hand.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef LOOM_BENCH_SRC_DIR
+#define LOOM_BENCH_SRC_DIR "bench"
+#endif
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of v[0..n) (sorts v). */
+static double median(double *v, int n)
+{
+    if (n <= 0)
+        return -1;
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static double vmin(const double *v, int n)
+{
+    double m = v[0];
+    for (int i = 1; i < n; i++)
+        m = v[i] < m ? v[i] : m;
+    return m;
+}
+
+/* ------------------------------------------------------------ the machine */
+
+static void cpu_name(char *buf, size_t n)
+{
+    snprintf(buf, n, "unknown CPU");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "model name", 10)) {
+            char *p = strchr(line, ':');
+            if (p) {
+                p += 1 + (p[1] == ' ');
+                p[strcspn(p, "\n")] = 0;
+                snprintf(buf, n, "%s", p);
+            }
+            break;
+        }
+    }
+    fclose(f);
+}
+
+/* STREAM copy and triad over three arrays far larger than the caches;
+ * best of the runs, as STREAM reports. */
+static void measure_stream(const bench_opts *o, bench_machine *m)
+{
+    int64_t n = o->quick ? (int64_t)1 << 24 : (int64_t)1 << 25;
+    int runs = o->quick ? 5 : 10;
+    size_t bytes = (size_t)n * sizeof(double);
+    double *a = aligned_alloc(64, bytes), *b = aligned_alloc(64, bytes);
+    double *c = aligned_alloc(64, bytes);
+    m->stream_n = n;
+    if (!a || !b || !c) {
+        free(a);
+        free(b);
+        free(c);
+        return;
+    }
+    stream_init(a, b, c, n);
+    stream_copy(a, b, n);
+    stream_triad(a, b, c, 3.0, n);
+    double tc = 1e30, tt = 1e30;
+    for (int r = 0; r < runs; r++) {
+        double t0 = now_ms();
+        stream_copy(a, b, n);
+        double t1 = now_ms();
+        stream_triad(a, b, c, 3.0, n);
+        double t2 = now_ms();
+        tc = t1 - t0 < tc ? t1 - t0 : tc;
+        tt = t2 - t1 < tt ? t2 - t1 : tt;
+    }
+    m->copy_gbs = 2.0 * (double)bytes / (tc * 1e6);
+    m->triad_gbs = 3.0 * (double)bytes / (tt * 1e6);
+    free(a);
+    free(b);
+    free(c);
+}
+
+/* OpenBLAS sgemm and dgemm on square n x n matrices; best of the runs. */
+static void measure_gemm(const bench_opts *o, bench_machine *m)
+{
+    int n = o->quick ? 1024 : 2048, runs = o->quick ? 3 : 5;
+    size_t nn = (size_t)n * (size_t)n;
+    double flops = 2.0 * n * (double)n * n;
+    m->gemm_n = n;
+    float *sa = malloc(nn * 4), *sb = malloc(nn * 4), *sc = malloc(nn * 4);
+    double *da = malloc(nn * 8), *db = malloc(nn * 8), *dc = malloc(nn * 8);
+    if (sa && sb && sc && da && db && dc) {
+        for (size_t i = 0; i < nn; i++) {
+            sa[i] = sb[i] = (float)((double)(i % 17) / 17.0 - 0.5);
+            da[i] = db[i] = (double)(i % 13) / 13.0 - 0.5;
+        }
+        double ts = 1e30, td = 1e30;
+        for (int r = 0; r <= runs; r++) {
+            double t0 = now_ms();
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n,
+                        1.0f, sa, n, sb, n, 0.0f, sc, n);
+            double t1 = now_ms();
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n,
+                        1.0, da, n, db, n, 0.0, dc, n);
+            double t2 = now_ms();
+            if (r > 0) { /* run 0 warms up */
+                ts = t1 - t0 < ts ? t1 - t0 : ts;
+                td = t2 - t1 < td ? t2 - t1 : td;
+            }
+        }
+        m->sgemm_gflops = flops / (ts * 1e6);
+        m->dgemm_gflops = flops / (td * 1e6);
+    }
+    free(sa);
+    free(sb);
+    free(sc);
+    free(da);
+    free(db);
+    free(dc);
+}
+
+/* -------------------------------------------------------------- loom runs */
+
+/* The outputs as one float64 vector (malloc'd; NULL on failure). */
+static double *outputs_f64(loom_array **out, int n, int64_t *total,
+                           bool *is_int)
+{
+    int64_t len = 0;
+    *is_int = true;
+    for (int i = 0; i < n; i++) {
+        len += loom_size(out[i]);
+        loom_dtype t = loom_dtype_of(out[i]);
+        if (t == LOOM_FLOAT32 || t == LOOM_FLOAT64)
+            *is_int = false;
+    }
+    double *v = malloc((size_t)(len > 0 ? len : 1) * sizeof *v), *p = v;
+    for (int i = 0; v && i < n; i++) {
+        const void *src = loom_data(out[i]);
+        int64_t m = loom_size(out[i]);
+        if (!src) {
+            free(v);
+            return NULL;
+        }
+        for (int64_t j = 0; j < m; j++) {
+            switch (loom_dtype_of(out[i])) {
+            case LOOM_BOOL: p[j] = ((const bool *)src)[j]; break;
+            case LOOM_INT32: p[j] = ((const int32_t *)src)[j]; break;
+            case LOOM_INT64: p[j] = (double)((const int64_t *)src)[j]; break;
+            case LOOM_FLOAT32: p[j] = ((const float *)src)[j]; break;
+            default: p[j] = ((const double *)src)[j]; break;
+            }
+        }
+        p += m;
+    }
+    *total = len;
+    return v;
+}
+
+/* The hand baseline's outputs as one float64 vector (malloc'd). */
+static double *hand_f64(const wl_data *d, int64_t *total, bool *is_int)
+{
+    int64_t len = 0;
+    *is_int = true;
+    for (int i = 0; i < d->nhout; i++) {
+        len += d->hout_n[i];
+        if (d->hout_dtype[i] == LOOM_FLOAT32 || d->hout_dtype[i] == LOOM_FLOAT64)
+            *is_int = false;
+    }
+    double *v = malloc((size_t)(len > 0 ? len : 1) * sizeof *v), *p = v;
+    for (int i = 0; v && i < d->nhout; i++) {
+        for (int64_t j = 0; j < d->hout_n[i]; j++) {
+            switch (d->hout_dtype[i]) {
+            case LOOM_INT64: p[j] = (double)((int64_t *)d->hout[i])[j]; break;
+            case LOOM_FLOAT32: p[j] = ((float *)d->hout[i])[j]; break;
+            default: p[j] = ((double *)d->hout[i])[j]; break;
+            }
+        }
+        p += d->hout_n[i];
+    }
+    *total = len;
+    return v;
+}
+
+/* max |x - ref| / max |ref|, or for integer results the fraction that
+ * differ; +inf when sizes or NaN patterns differ.  The same measure as
+ * bench/numpy/common.py. */
+static double compare(const double *x, int64_t nx, const double *ref,
+                      int64_t nref, bool is_int, bool use_abs)
+{
+    if (nx != nref)
+        return INFINITY;
+    if (nx == 0)
+        return 0;
+    double err = 0, scale = 0;
+    int64_t bad = 0;
+    bool nan_x = false, nan_r = false;
+    for (int64_t i = 0; i < nx; i++) {
+        double a = use_abs ? fabs(x[i]) : x[i];
+        double b = use_abs ? fabs(ref[i]) : ref[i];
+        nan_x |= isnan(a);
+        nan_r |= isnan(b);
+        if (is_int) {
+            bad += a != b;
+            continue;
+        }
+        if (!isnan(a) && !isnan(b)) {
+            err = fmax(err, fabs(a - b));
+            scale = fmax(scale, fabs(b));
+        }
+    }
+    if (is_int)
+        return (double)bad / (double)nx;
+    if (nan_x != nan_r)
+        return INFINITY;
+    return err / (scale > 1e-300 ? scale : 1e-300);
+}
+
+/* A loom run's outcome. */
+typedef struct loom_outcome {
+    loom_status st;
+    double ms;
+    loom_eval_stats stats;
+    double *vals; /* when asked for: outputs as float64 */
+    int64_t nvals;
+    bool is_int;
+} loom_outcome;
+
+/* One evaluation: build the program and evaluate it, timed; outputs copied
+ * afterwards (untimed) when want_vals.  The reason of a failure goes to
+ * why. */
+static loom_outcome loom_once(wl_data *d, const workload *w, bool want_vals,
+                              char *why, size_t whyn)
+{
+    loom_outcome r = {0};
+    loom_array *out[WL_MAXOUT] = {0};
+    d->why[0] = 0;
+    double t0 = now_ms();
+    loom_scope_begin(d->ctx);
+    int n = w->build(d, out);
+    if (n <= 0) {
+        r.st = LOOM_ERR_VALUE;
+        snprintf(why, whyn, "%s", d->why[0] ? d->why : "build failed");
+    } else {
+        for (int i = 0; i < n && !r.st; i++)
+            if ((r.st = loom_status_of(out[i])))
+                snprintf(why, whyn, "%s", loom_error(out[i]));
+        if (!r.st) {
+            r.st = n == 1 ? loom_eval(out[0])
+                          : loom_eval_many(d->ctx, out, n);
+            if (r.st)
+                snprintf(why, whyn, "evaluation failed: %s",
+                         loom_ctx_error(d->ctx));
+        }
+    }
+    r.ms = now_ms() - t0;
+    r.stats = loom_last_stats(d->ctx);
+    if (!r.st && want_vals) {
+        r.vals = outputs_f64(out, n, &r.nvals, &r.is_int);
+        if (!r.vals) {
+            r.st = LOOM_ERR_MEMORY;
+            snprintf(why, whyn, "reading the result failed");
+        }
+    }
+    loom_scope_end(d->ctx);
+    return r;
+}
+
+/* `reps` build-evaluate-release cycles, timed together; ms per cycle. */
+static double loom_batch(wl_data *d, const workload *w, int reps)
+{
+    loom_array *out[WL_MAXOUT];
+    double t0 = now_ms();
+    for (int i = 0; i < reps; i++) {
+        loom_scope_begin(d->ctx);
+        int n = w->build(d, out);
+        if (n == 1)
+            loom_eval(out[0]);
+        else if (n > 1)
+            loom_eval_many(d->ctx, out, n);
+        loom_scope_end(d->ctx);
+    }
+    return (now_ms() - t0) / reps;
+}
+
+/* Warm-up (its compile time and outputs kept), then the timed runs.
+ * Fills the result's columns for fused or eager; returns the outputs of
+ * the warm-up run (malloc'd) or NULL when loom could not run it. */
+static double *loom_column(wl_data *d, const workload *w, const bench_opts *o,
+                           int reps, bool eager, wl_result *res,
+                           int64_t *nvals, bool *is_int)
+{
+    char *why = eager ? res->eager_why : res->fused_why;
+    size_t whyn = eager ? sizeof res->eager_why : sizeof res->fused_why;
+    loom_ctx_set_eager(d->ctx, eager);
+    loom_outcome first = loom_once(d, w, true, why, whyn);
+    if (first.st) {
+        free(first.vals);
+        return NULL;
+    }
+    double t[64];
+    loom_eval_stats st = first.stats;
+    for (int i = 0; i < o->runs; i++) {
+        if (reps == 1) {
+            loom_outcome r = loom_once(d, w, false, why, whyn);
+            t[i] = r.ms;
+            st = r.stats;
+        } else {
+            t[i] = loom_batch(d, w, reps);
+            st = loom_last_stats(d->ctx);
+        }
+    }
+    if (eager) {
+        res->eager_min = vmin(t, o->runs);
+        res->eager = median(t, o->runs);
+        res->eager_kernels = st.kernels;
+        res->eager_calls = st.calls;
+    } else {
+        res->fused_min = vmin(t, o->runs);
+        res->fused = median(t, o->runs);
+        res->compile_ms = first.stats.compile_ms;
+        res->kernels = st.kernels;
+        res->calls = st.calls;
+    }
+    *nvals = first.nvals;
+    *is_int = first.is_int;
+    return first.vals;
+}
+
+/* ------------------------------------------------------------ hand runs */
+
+static void hand_column(wl_data *d, const workload *w, const bench_opts *o,
+                        int reps, wl_result *res, const double *ref,
+                        int64_t nref, bool ref_int, double **own,
+                        int64_t *nown, bool *own_int)
+{
+    if (w->no_hand || !w->hand_prep) {
+        snprintf(res->hand_why, sizeof res->hand_why, "n/a");
+        return;
+    }
+    if (!w->hand_prep(d)) {
+        snprintf(res->hand_why, sizeof res->hand_why, "out of memory");
+        return;
+    }
+    d->status = 0;
+    w->hand(d, false);
+    if (d->status) {
+        snprintf(res->hand_why, sizeof res->hand_why, "LAPACK info %d",
+                 d->status);
+        return;
+    }
+    double t[64];
+    for (int i = 0; i < o->runs; i++) {
+        double t0 = now_ms();
+        for (int r = 0; r < reps; r++)
+            w->hand(d, false);
+        t[i] = (now_ms() - t0) / reps;
+    }
+    res->hand_min = vmin(t, o->runs);
+    res->hand = median(t, o->runs);
+    if (w->has_gemm_only) {
+        w->hand(d, true);
+        for (int i = 0; i < o->runs; i++) {
+            double t0 = now_ms();
+            w->hand(d, true);
+            t[i] = now_ms() - t0;
+        }
+        res->gemm_alone = median(t, o->runs);
+        w->hand(d, false); /* leave the real result in the outputs */
+    }
+    bool is_int;
+    int64_t n;
+    double *v = hand_f64(d, &n, &is_int);
+    if (ref && v)
+        res->err_hand = compare(v, n, ref, nref, ref_int && is_int,
+                                w->compare_abs);
+    if (!ref && v) {
+        *own = v;
+        *nown = n;
+        *own_int = is_int;
+        v = NULL;
+    }
+    free(v);
+}
+
+/* ----------------------------------------------------------- NumPy runs */
+
+/* The number after "key": in a one-line JSON object; false if absent. */
+static bool json_num(const char *js, const char *key, double *v)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr(js, pat);
+    if (!p)
+        return false;
+    p += strlen(pat);
+    while (*p == ' ')
+        p++;
+    char *end;
+    *v = strtod(p, &end);
+    return end != p;
+}
+
+static bool write_ref(const char *path, const double *v, int64_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return false;
+    bool ok = fwrite(v, sizeof *v, (size_t)n, f) == (size_t)n;
+    return (fclose(f) == 0) && ok;
+}
+
+static void numpy_column(const bench_opts *o, const workload *w,
+                         const int64_t *dims, int reps, const double *ref,
+                         int64_t nref, wl_result *res)
+{
+    char dimstr[128] = "", check[600] = "", cmd[2048], errpath[300];
+    for (int i = 0, len = 0; i < w->ndims; i++)
+        len += snprintf(dimstr + len, sizeof dimstr - (size_t)len, "%s%lld",
+                        i ? "," : "", (long long)dims[i]);
+    if (ref) {
+        char path[300];
+        snprintf(path, sizeof path, "%s/ref.bin", o->tmp_dir);
+        if (write_ref(path, ref, nref))
+            snprintf(check, sizeof check, " --check '%s'%s", path,
+                     w->compare_abs ? " --abs" : "");
+    }
+    snprintf(errpath, sizeof errpath, "%s/numpy.err", o->tmp_dir);
+    snprintf(cmd, sizeof cmd,
+             "OPENBLAS_NUM_THREADS=%d OMP_NUM_THREADS=%d '%s' "
+             "'%s/numpy/%s.py' --dims %s --runs %d --reps %d --seed %llu%s "
+             "2>'%s'",
+             o->threads, o->threads, o->python, o->bench_dir, w->name,
+             dimstr, o->runs, reps, (unsigned long long)o->seed, check,
+             errpath);
+    fflush(stdout);
+    FILE *p = popen(cmd, "r");
+    char line[4096] = "", last[4096] = "";
+    while (p && fgets(line, sizeof line, p))
+        if (line[0] == '{')
+            snprintf(last, sizeof last, "%s", line);
+    int rc = p ? pclose(p) : -1;
+    double v;
+    if (rc == 0 && json_num(last, "median_ms", &v)) {
+        res->numpy = v;
+        if (json_num(last, "min_ms", &v))
+            res->numpy_min = v;
+        if (json_num(last, "err", &v))
+            res->err_numpy = v;
+        if (json_num(last, "optimize_true_ms", &v))
+            res->numpy_opt = v;
+        return;
+    }
+    /* the last line of the script's stderr says why */
+    FILE *e = fopen(errpath, "r");
+    char el[512] = "", lastel[512] = "exit status";
+    while (e && fgets(el, sizeof el, e))
+        if (el[0] != '\n')
+            snprintf(lastel, sizeof lastel, "%s", el);
+    if (e)
+        fclose(e);
+    lastel[strcspn(lastel, "\n")] = 0;
+    snprintf(res->numpy_why, sizeof res->numpy_why, "failed: %s", lastel);
+}
+
+/* ------------------------------------------------------------ a workload */
+
+static loom_ctx *new_ctx(const bench_opts *o, const char *cache_dir)
+{
+    loom_options opt = loom_options_default();
+    opt.threads = o->threads;
+    opt.eager = 0;
+    opt.cache_dir = cache_dir;
+    return loom_ctx_new(&opt);
+}
+
+static void run_workload(const bench_opts *o, const bench_machine *m,
+                         const workload *w, wl_result *res)
+{
+    memset(res, 0, sizeof *res);
+    res->w = w;
+    res->fused = res->eager = res->hand = res->numpy = -1;
+    res->gemm_alone = res->roof = res->numpy_opt = -1;
+    res->err_eager = res->err_hand = res->err_numpy = -1;
+    res->compile_ms = -1;
+    memcpy(res->dims, o->quick ? w->quick : w->full, sizeof res->dims);
+    res->reps = o->quick ? w->reps_quick : w->reps_full;
+    if (res->reps < 1)
+        res->reps = 1;
+    res->bytes = w->bytes(res->dims);
+    res->flops = w->flops(res->dims);
+    res->tol = w->tol > 0 ? w->tol : 1e-3;
+    double roof_bw = m->triad_gbs > 0 && res->bytes > 0 && res->reps == 1
+                         ? res->bytes / (m->triad_gbs * 1e6)
+                         : -1;
+    double rate = w->gemm_dtype == LOOM_FLOAT32   ? m->sgemm_gflops
+                  : w->gemm_dtype == LOOM_FLOAT64 ? m->dgemm_gflops
+                                                  : 0;
+    double roof_fl = rate > 0 && res->flops > 0 ? res->flops / (rate * 1e6)
+                                                : -1;
+    res->roof = roof_bw > roof_fl ? roof_bw : roof_fl;
+
+    char dims[64];
+    wl_dims_str(w, res->dims, dims, sizeof dims);
+    fprintf(stderr, "  %-14s %-18s", w->name, dims);
+    double t0 = now_ms();
+
+    wl_data d = {0};
+    memcpy(d.dims, res->dims, sizeof d.dims);
+    d.ctx = new_ctx(o, o->cache_dir);
+    if (!d.ctx) {
+        snprintf(res->fused_why, sizeof res->fused_why, "no context");
+        return;
+    }
+    loom_rng *rng = loom_rng_new_u64(d.ctx, o->seed);
+    loom_status st = rng ? w->inputs(&d, rng) : LOOM_ERR_MEMORY;
+    if (st) {
+        const char *e = d.nin ? loom_error(d.in[d.nin - 1]) : "no generator";
+        snprintf(res->fused_why, sizeof res->fused_why, "inputs: %s", e);
+        snprintf(res->eager_why, sizeof res->eager_why, "inputs failed");
+        snprintf(res->hand_why, sizeof res->hand_why, "inputs failed");
+        snprintf(res->numpy_why, sizeof res->numpy_why, "inputs failed");
+        loom_ctx_free(d.ctx);
+        fprintf(stderr, " inputs failed\n");
+        return;
+    }
+
+    int64_t nref = 0, neager = 0;
+    bool ref_int = false, eager_int = false;
+    double *ref = loom_column(&d, w, o, res->reps, false, res, &nref,
+                              &ref_int);
+    double *ev = loom_column(&d, w, o, res->reps, true, res, &neager,
+                             &eager_int);
+    if (ref && ev)
+        res->err_eager = compare(ev, neager, ref, nref, ref_int,
+                                 w->compare_abs);
+    free(ev);
+    res->ref_name = ref ? "loom fused" : NULL;
+
+    if (!o->no_hand) {
+        double *own = NULL;
+        int64_t nown = 0;
+        bool own_int = false;
+        hand_column(&d, w, o, res->reps, res, ref, nref, ref_int, &own,
+                    &nown, &own_int);
+        if (!ref && own) {
+            ref = own;
+            nref = nown;
+            ref_int = own_int;
+            res->ref_name = "hand C";
+        }
+    } else {
+        snprintf(res->hand_why, sizeof res->hand_why, "skipped");
+    }
+    wl_data_free(&d);
+    loom_ctx_free(d.ctx);
+
+    if (!o->no_numpy)
+        numpy_column(o, w, res->dims, res->reps, ref, nref, res);
+    else
+        snprintf(res->numpy_why, sizeof res->numpy_why, "skipped");
+    free(ref);
+    fprintf(stderr, " %6.1f s\n", (now_ms() - t0) / 1e3);
+}
+
+/* ------------------------------------------------- compile and overhead */
+
+/* The graphs of the compile metrics, on a realized input x; variant v
+ * changes one constant so that every variant is a new kernel. */
+static loom_array *probe_graph(int which, loom_array *x, int v)
+{
+    loom_ctx *ctx = loom_ctx_of(x);
+    double c = 1.0 + v * 1e-3;
+    if (which == 0)
+        return loom_divide(loom_scalar_int(ctx, 1),
+                           loom_add(loom_scalar(ctx, c),
+                                    loom_exp(loom_negative(x))));
+    if (which == 1) {
+        loom_array *in = loom_add(x, loom_multiply(loom_scalar(ctx, 0.044715 * c),
+                                                   loom_power(x, loom_scalar_int(ctx, 3))));
+        loom_array *t = loom_tanh(loom_multiply(loom_scalar(ctx, 0.7978845608), in));
+        return loom_multiply(loom_multiply(loom_scalar(ctx, 0.5), x),
+                             loom_add(loom_scalar_int(ctx, 1), t));
+    }
+    loom_array *xs = v ? loom_multiply(x, loom_scalar(ctx, c)) : x;
+    loom_array *e = loom_exp(loom_subtract(xs, loom_max(xs, -1, true)));
+    return loom_divide(e, loom_sum(e, -1, true));
+}
+
+static const char *const probe_names[3] = {"sigmoid", "gelu", "softmax"};
+
+/* Median compile time of a new kernel: after loom_kernel_cache_clear() and
+ * without a disk cache.  If recompiling after a clear fails, variants
+ * with a different constant (each a new kernel) stand in, and the failure
+ * is noted in c->why. */
+static double cold_compile(const bench_opts *o, int which, int runs,
+                           bench_compile *c)
+{
+    loom_ctx *ctx = new_ctx(o, "");
+    if (!ctx)
+        return -1;
+    loom_rng *rng = loom_rng_new_u64(ctx, 7);
+    loom_array *x = loom_rng_standard_normal(rng, LOOM_SHAPE(64, 64),
+                                             LOOM_FLOAT32);
+    loom_status st = LOOM_OK;
+    for (int i = 0; i < 2 && !st; i++) {
+        loom_kernel_cache_clear();
+        loom_scope_begin(ctx);
+        st = loom_eval(probe_graph(which, x, 0));
+        loom_scope_end(ctx);
+    }
+    bool variants = st != LOOM_OK;
+    if (variants && !c->why[0])
+        snprintf(c->why, sizeof c->why,
+                 "recompiling a kernel after loom_kernel_cache_clear() "
+                 "fails (\"%s\"); cold compiles were measured on new "
+                 "variants of the kernels (one constant changed) instead",
+                 loom_ctx_error(ctx));
+    double t[64];
+    int n = 0;
+    for (int i = 0; i < runs; i++) {
+        loom_kernel_cache_clear();
+        loom_scope_begin(ctx);
+        int v = variants ? 1000 * (which + 1) + i + 1 : 0;
+        st = loom_eval(probe_graph(which, x, v));
+        loom_eval_stats s = loom_last_stats(ctx);
+        if (!st && s.compiled > 0)
+            t[n++] = s.compile_ms / s.compiled;
+        loom_scope_end(ctx);
+    }
+    loom_ctx_free(ctx);
+    return n ? median(t, n) : -1;
+}
+
+/* Microseconds per cached evaluation of probe graph `which` on x (rows x
+ * cols f32): wall time, and the run_ms that loom reports for it. */
+static void cached_eval(const bench_opts *o, int which, int64_t rows,
+                        int64_t cols, double *wall_us, double *run_us)
+{
+    loom_ctx *ctx = new_ctx(o, o->cache_dir);
+    *wall_us = *run_us = -1;
+    if (!ctx)
+        return;
+    loom_rng *rng = loom_rng_new_u64(ctx, o->seed);
+    loom_array *x = loom_rng_standard_normal(rng, LOOM_SHAPE(rows, cols),
+                                             LOOM_FLOAT32);
+    if (loom_eval(x) == LOOM_OK) {
+        int reps = o->quick ? 1000 : 4000, batches = o->runs;
+        double w[64], r[64];
+        for (int b = -1; b < batches; b++) {
+            double run = 0, t0 = now_ms();
+            for (int i = 0; i < reps; i++) {
+                loom_scope_begin(ctx);
+                loom_eval(probe_graph(which, x, 0));
+                run += loom_last_stats(ctx).run_ms;
+                loom_scope_end(ctx);
+            }
+            if (b >= 0) {
+                w[b] = (now_ms() - t0) * 1e3 / reps;
+                r[b] = run * 1e3 / reps;
+            }
+        }
+        *wall_us = median(w, batches);
+        *run_us = median(r, batches);
+    }
+    loom_ctx_free(ctx);
+}
+
+/* The hidden --disk-probe mode, run in a child process: evaluate the probe
+ * graphs with a warm on-disk cache and a cold in-memory one; print JSON. */
+static int disk_probe(const char *dir, int threads)
+{
+    loom_options opt = loom_options_default();
+    opt.threads = threads;
+    opt.cache_dir = dir;
+    loom_ctx *ctx = loom_ctx_new(&opt);
+    if (!ctx)
+        return 1;
+    loom_rng *rng = loom_rng_new_u64(ctx, 7);
+    loom_array *x = loom_rng_standard_normal(rng, LOOM_SHAPE(64, 64),
+                                             LOOM_FLOAT32);
+    loom_eval(x);
+    printf("{");
+    for (int which = 0; which < 3; which++) {
+        loom_scope_begin(ctx);
+        double t0 = now_ms();
+        loom_status st = loom_eval(probe_graph(which, x, 0));
+        double t1 = now_ms();
+        loom_eval_stats s = loom_last_stats(ctx);
+        printf("%s\"%s_load_ms\": %.4f, \"%s_total_ms\": %.4f, "
+               "\"%s_status\": %d",
+               which ? ", " : "", probe_names[which], s.compile_ms,
+               probe_names[which], t1 - t0, probe_names[which], (int)st);
+        loom_scope_end(ctx);
+    }
+    printf("}\n");
+    loom_ctx_free(ctx);
+    return 0;
+}
+
+static void disk_metrics(const bench_opts *o, bench_compile *c)
+{
+    /* make sure the probe kernels are in the run's cache directory */
+    loom_ctx *ctx = new_ctx(o, o->cache_dir);
+    if (ctx) {
+        loom_rng *rng = loom_rng_new_u64(ctx, 7);
+        loom_array *x = loom_rng_standard_normal(rng, LOOM_SHAPE(64, 64),
+                                                 LOOM_FLOAT32);
+        for (int which = 0; which < 3; which++) {
+            loom_scope_begin(ctx);
+            loom_eval(probe_graph(which, x, 0));
+            loom_scope_end(ctx);
+        }
+        loom_ctx_free(ctx);
+    }
+    char exe[512];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0) {
+        snprintf(c->why, sizeof c->why, "cannot find /proc/self/exe");
+        return;
+    }
+    exe[len] = 0;
+    int runs = o->quick ? 3 : 7, n = 0;
+    double first[64], load[64], total[64];
+    for (int r = 0; r < runs; r++) {
+        char cmd[1200];
+        snprintf(cmd, sizeof cmd, "'%s' --disk-probe '%s' --threads %d", exe,
+                 o->cache_dir, o->threads);
+        FILE *p = popen(cmd, "r");
+        char line[1024] = "";
+        if (!p || !fgets(line, sizeof line, p)) {
+            if (p)
+                pclose(p);
+            continue;
+        }
+        pclose(p);
+        double f, g, s, t, st1 = 1, st2 = 1;
+        if (json_num(line, "sigmoid_load_ms", &f) &&
+            json_num(line, "sigmoid_total_ms", &t) &&
+            json_num(line, "gelu_load_ms", &g) &&
+            json_num(line, "softmax_load_ms", &s) &&
+            json_num(line, "gelu_status", &st1) &&
+            json_num(line, "softmax_status", &st2) && st1 == 0 && st2 == 0) {
+            first[n] = f;
+            total[n] = t;
+            load[n] = 0.5 * (g + s);
+            n++;
+        }
+    }
+    c->disk_runs = n;
+    if (n) {
+        c->disk_first_ms = median(first, n);
+        c->disk_first_total_ms = median(total, n);
+        c->disk_load_ms = median(load, n);
+    }
+}
+
+static void compile_metrics(const bench_opts *o, bench_compile *c)
+{
+    fprintf(stderr, "  compile, overhead and disk-cache metrics\n");
+    memset(c, 0, sizeof *c);
+    c->cold_runs = o->quick ? 5 : 9;
+    /* the disk metrics first: the cold compiles clear the kernel cache */
+    c->disk_first_ms = c->disk_load_ms = c->disk_first_total_ms = -1;
+    disk_metrics(o, c);
+    cached_eval(o, 2, 64, 64, &c->small_wall_us, &c->small_run_us);
+    c->small_overhead_us = c->small_wall_us >= 0
+                               ? c->small_wall_us - c->small_run_us
+                               : -1;
+    cached_eval(o, 0, 1, 16, &c->tiny_wall_us, &c->tiny_run_us);
+    c->tiny_overhead_us = c->tiny_wall_us >= 0
+                              ? c->tiny_wall_us - c->tiny_run_us
+                              : -1;
+    {
+        float *x = malloc(64 * 64 * sizeof *x), *y = malloc(64 * 64 * sizeof *y);
+        if (x && y) {
+            for (int i = 0; i < 64 * 64; i++)
+                x[i] = (float)((i * 37) % 101) / 50.0f - 1.0f;
+            int reps = 20000;
+            double t[64];
+            hand_softmax(x, y, 64, 64);
+            for (int b = 0; b < o->runs; b++) {
+                double t0 = now_ms();
+                for (int i = 0; i < reps; i++)
+                    hand_softmax(x, y, 64, 64);
+                t[b] = (now_ms() - t0) * 1e3 / reps;
+            }
+            c->small_hand_us = median(t, o->runs);
+        }
+        free(x);
+        free(y);
+    }
+    c->cold_sigmoid = cold_compile(o, 0, c->cold_runs, c);
+    c->cold_gelu = cold_compile(o, 1, c->cold_runs, c);
+    c->cold_softmax = cold_compile(o, 2, c->cold_runs, c);
+}
+
+/* --------------------------------------------------------------- main */
+
+static int rm_entry(const char *path, const struct stat *sb, int flag,
+                    struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void rm_tree(const char *dir)
+{
+    if (dir[0])
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: loom-bench [--quick] [--runs N] [--threads N] [--seed S]\n"
+            "                  [--only NAME,NAME...] [--report FILE.md]\n"
+            "                  [--chart FILE.png] [--json FILE]\n"
+            "                  [--no-numpy] [--no-hand] [--bench-dir DIR]\n"
+            "                  [--list]\n");
+}
+
+static bool selected(const bench_opts *o, const char *name)
+{
+    if (!o->only)
+        return true;
+    size_t n = strlen(name);
+    for (const char *p = o->only; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && !strncmp(p, name, n))
+            return true;
+        p += len + (p[len] == ',');
+    }
+    return false;
+}
+
+static bool python_has(const bench_opts *o, const char *module)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "'%s' -c 'import %s' >/dev/null 2>&1",
+             o->python, module);
+    return system(cmd) == 0;
+}
+
+static int parse_args(int argc, char **argv, bench_opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+#define ARG(name) (!strcmp(a, name) && next && (i++, 1))
+        if (!strcmp(a, "--quick"))
+            o->quick = true;
+        else if (!strcmp(a, "--no-numpy"))
+            o->no_numpy = true;
+        else if (!strcmp(a, "--no-hand"))
+            o->no_hand = true;
+        else if (ARG("--runs"))
+            o->runs = atoi(next);
+        else if (ARG("--threads"))
+            o->threads = atoi(next);
+        else if (ARG("--seed"))
+            o->seed = strtoull(next, NULL, 10);
+        else if (ARG("--only"))
+            o->only = next;
+        else if (ARG("--report"))
+            o->report = next;
+        else if (ARG("--chart"))
+            o->chart = next;
+        else if (ARG("--json"))
+            o->json = next;
+        else if (ARG("--bench-dir"))
+            o->bench_dir = next;
+        else if (!strcmp(a, "--list")) {
+            for (int w = 0; w < bench_nworkloads; w++)
+                printf("%-14s %s\n", bench_workloads[w].name,
+                       bench_workloads[w].what);
+            return 0;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "loom-bench: unknown or incomplete option '%s'\n",
+                    a);
+            usage(stderr);
+            return 2;
+        }
+#undef ARG
+    }
+    if (o->runs < 1 || o->runs > 64) {
+        fprintf(stderr, "loom-bench: --runs must be in 1..64\n");
+        return 2;
+    }
+    return -1;
+}
+
+static void make_chart(const bench_opts *o, const bench_machine *m,
+                       const wl_result *res, int n)
+{
+    if (!python_has(o, "matplotlib")) {
+        fprintf(stderr, "loom-bench: chart skipped: %s has no matplotlib "
+                        "(install python3-matplotlib)\n", o->python);
+        return;
+    }
+    char json[300], cmd[1500];
+    snprintf(json, sizeof json, "%s/results.json", o->tmp_dir);
+    if (!report_json(json, o, m, res, n)) {
+        fprintf(stderr, "loom-bench: chart skipped: cannot write %s\n", json);
+        return;
+    }
+    snprintf(cmd, sizeof cmd, "'%s' '%s/chart.py' '%s' '%s'", o->python,
+             o->bench_dir, json, o->chart);
+    if (system(cmd) != 0)
+        fprintf(stderr, "loom-bench: chart failed (%s)\n", cmd);
+    else
+        fprintf(stderr, "loom-bench: chart written to %s\n", o->chart);
+}
+
+/* The 1-minute load average ("?" if unknown), to tell a busy machine. */
+static void load_avg(char *buf, size_t n)
+{
+    snprintf(buf, n, "?");
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        char line[128];
+        if (fgets(line, sizeof line, f))
+            snprintf(buf, n, "%.*s", (int)strcspn(line, " "), line);
+        fclose(f);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 5 && !strcmp(argv[1], "--disk-probe"))
+        return disk_probe(argv[2], atoi(argv[4]));
+    /* OpenMP threads of the hand baselines wait passively between
+     * parallel regions, as loom's pool does; libgomp reads this only at
+     * start-up, hence the re-exec.  An explicit setting is kept. */
+    if (!getenv("OMP_WAIT_POLICY")) {
+        setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+        execv("/proc/self/exe", argv);
+    }
+    bench_opts o = {0};
+    o.seed = 42;
+    o.runs = 0;
+    o.bench_dir = getenv("LOOM_BENCH_DIR") ? getenv("LOOM_BENCH_DIR")
+                                           : LOOM_BENCH_SRC_DIR;
+    o.python = getenv("LOOM_BENCH_PYTHON") ? getenv("LOOM_BENCH_PYTHON")
+                                           : "/usr/bin/python3";
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--quick"))
+            o.quick = true;
+    o.runs = o.quick ? 5 : 7;
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    double t_start = now_ms();
+
+    /* the thread count: loom's default unless given */
+    if (o.threads <= 0) {
+        loom_ctx *probe = loom_ctx_new(NULL);
+        o.threads = probe ? loom_ctx_threads(probe) : 1;
+        loom_ctx_free(probe);
+    }
+    hand_set_threads(o.threads);
+
+    snprintf(o.tmp_dir, sizeof o.tmp_dir, "/tmp/loom-bench-XXXXXX");
+    if (!mkdtemp(o.tmp_dir)) {
+        fprintf(stderr, "loom-bench: cannot make a temporary directory: %s\n",
+                strerror(errno));
+        return 1;
+    }
+    snprintf(o.cache_dir, sizeof o.cache_dir, "%s/kernels", o.tmp_dir);
+    mkdir(o.cache_dir, 0700);
+
+    if (!o.no_numpy && !python_has(&o, "numpy")) {
+        fprintf(stderr, "loom-bench: NumPy column skipped: %s cannot import "
+                        "numpy\n", o.python);
+        o.no_numpy = true;
+    }
+
+    bench_machine m = {0};
+    m.threads = o.threads;
+    load_avg(m.load_start, sizeof m.load_start);
+    m.ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_name(m.cpu, sizeof m.cpu);
+    fprintf(stderr, "loom-bench%s: %d threads, %d runs per figure\n",
+            o.quick ? " --quick" : "", o.threads, o.runs);
+    fprintf(stderr, "  measuring STREAM and GEMM\n");
+    measure_stream(&o, &m);
+    measure_gemm(&o, &m);
+
+    wl_result *res = calloc((size_t)bench_nworkloads, sizeof *res);
+    int n = 0;
+    for (int i = 0; res && i < bench_nworkloads; i++)
+        if (selected(&o, bench_workloads[i].name))
+            run_workload(&o, &m, &bench_workloads[i], &res[n++]);
+
+    bench_compile comp;
+    compile_metrics(&o, &comp);
+    double total_s = (now_ms() - t_start) / 1e3;
+    load_avg(m.load_end, sizeof m.load_end);
+
+    report_markdown(stdout, &o, &m, res, n, &comp, total_s);
+    if (o.report) {
+        FILE *f = fopen(o.report, "w");
+        if (f) {
+            report_markdown(f, &o, &m, res, n, &comp, total_s);
+            fclose(f);
+            fprintf(stderr, "loom-bench: report written to %s\n", o.report);
+        } else {
+            fprintf(stderr, "loom-bench: cannot write %s: %s\n", o.report,
+                    strerror(errno));
+        }
+    }
+    if (o.json && !report_json(o.json, &o, &m, res, n))
+        fprintf(stderr, "loom-bench: cannot write %s\n", o.json);
+    if (o.chart)
+        make_chart(&o, &m, res, n);
+    free(res);
+    rm_tree(o.tmp_dir);
+    return 0;
+}

@@ -1,0 +1,42 @@
+"""einsum with '...' (issue 4): broadcasting batch dimensions, implicit
+outputs with ellipses, extent-1 labels broadcast against larger ones."""
+import numpy as np
+
+# tol: einsum_ellipsis_* rtol=1e-10 atol=1e-10 anyzero
+
+rng = np.random.default_rng(42)
+A = rng.standard_normal((2, 1, 3, 4))
+B = rng.standard_normal((5, 4, 6))
+C = rng.standard_normal((3, 4))
+D = rng.standard_normal((4, 3))
+V = rng.standard_normal((2, 3, 4))
+x = rng.standard_normal(4)
+E = rng.standard_normal((3, 1))
+G = rng.standard_normal((1, 5))
+
+np.save('einsum_ellipsis_bmm_broadcast.npy', np.einsum('...ij,...jk->...ik', A, B))
+np.save('einsum_ellipsis_bmm_broadcast_opt.npy', np.einsum('...ij,...jk->...ik', A, B, optimize=True))
+np.save('einsum_ellipsis_bmm_implicit.npy', np.einsum('...ij,...jk', A, B))
+np.save('einsum_ellipsis_mat_implicit.npy', np.einsum('...ij,jk', V, D))
+np.save('einsum_ellipsis_sum_last.npy', np.einsum('...i->...', V))
+np.save('einsum_ellipsis_sum_first.npy', np.einsum('i...->...', V))
+np.save('einsum_ellipsis_move_last.npy', np.einsum('i...->...i', V))
+np.save('einsum_ellipsis_move_first.npy', np.einsum('...i->i...', V))
+np.save('einsum_ellipsis_identity.npy', np.einsum('...', V))
+np.save('einsum_ellipsis_identity_explicit.npy', np.einsum('...->...', V))
+np.save('einsum_ellipsis_middle.npy', np.einsum('i...j->ji...', V))
+np.save('einsum_ellipsis_implicit_order.npy', np.einsum('i...j', V))
+np.save('einsum_ellipsis_vec.npy', np.einsum('...i,i->...', V, x))
+np.save('einsum_ellipsis_vec_front.npy', np.einsum('i,...i->...', x, V))
+np.save('einsum_ellipsis_hadamard_bcast.npy', np.einsum('...,...->...', E, G))
+np.save('einsum_ellipsis_rowdot.npy', np.einsum('...i,...i->...', V, C))
+np.save('einsum_ellipsis_trailing.npy', np.einsum('ij...,jk...->ik...', rng.standard_normal((3, 4, 2)), rng.standard_normal((4, 5, 2))))
+np.save('einsum_ellipsis_empty_ellipsis.npy', np.einsum('...ij,...jk->...ik', C, D))
+np.save('einsum_ellipsis_scalar_ellipsis.npy', np.einsum('...,...', np.array(2.0), V))
+np.save('einsum_ellipsis_output_only.npy', np.einsum('ij,jk->ik...', C, D))
+np.save('einsum_ellipsis_label_bcast.npy', np.einsum('ij,jk->ik', E, G))
+np.save('einsum_ellipsis_label_bcast2.npy', np.einsum('ij,jk->ik', rng.standard_normal((2, 1)), rng.standard_normal((3, 4))))
+np.save('einsum_ellipsis_label_bcast_out.npy', np.einsum('ij,ij->ij', E, rng.standard_normal((1, 4))))
+np.save('einsum_ellipsis_label_bcast_sum.npy', np.einsum('ij,ij->', E, rng.standard_normal((3, 7))))
+np.save('einsum_ellipsis_bmm_opt3.npy', np.einsum('...ij,...jk,...kl->...il', A, B, rng.standard_normal((6, 2)), optimize=True))
+np.save('einsum_ellipsis_bmm_left3.npy', np.einsum('...ij,...jk,...kl->...il', A, B, rng.standard_normal((6, 2))))

@@ -1,0 +1,179 @@
+/*
+ * test_fuse.c -- fusion: how many kernels the ML patterns take, that cuts
+ * carry reasons, that eager mode runs one kernel per op, and that fused
+ * and eager results agree.
+ */
+#include "graph/fuse.h"
+#include "support.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static loom_array *data(loom_ctx *ctx, int64_t n, int64_t d)
+{
+    loom_rng *g = loom_rng_new_u64(ctx, 7);
+    return loom_rng_standard_normal(g, LOOM_SHAPE(n, d), LOOM_FLOAT32);
+}
+
+static int kernels_of(loom_ctx *ctx, loom_array **outs, int n)
+{
+    ck_assert_int_eq(loom_eval_many(ctx, outs, n), LOOM_OK);
+    return loom_last_stats(ctx).kernels;
+}
+
+static loom_array *softmax(loom_array *x)
+{
+    loom_array *e = loom_exp(loom_subtract(x, loom_max(x, 1, true)));
+    return loom_divide(e, loom_sum(e, 1, true));
+}
+
+static loom_array *logsumexp(loom_array *x)
+{
+    loom_array *m = loom_max(x, 1, true);
+    return loom_add(m, loom_log(loom_sum(loom_exp(loom_subtract(x, m)), 1, true)));
+}
+
+static loom_array *zscore_rows(loom_array *x)
+{
+    return loom_divide(loom_subtract(x, loom_mean(x, 1, true)),
+                       loom_std(x, 1, true, 0));
+}
+
+static loom_array *l2norm(loom_array *x)
+{
+    return loom_divide(x, loom_linalg_norm(x, LOOM_ORD_DEFAULT, LOOM_AXES(1), true));
+}
+
+START_TEST(row_patterns_are_one_kernel)
+{
+    loom_ctx *ctx = ts_ctx();
+    loom_array *x = data(ctx, 256, 1000);
+    loom_array *(*f[])(loom_array *) = {softmax, logsumexp, zscore_rows, l2norm};
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
+        loom_array *y = f[i](x);
+        ck_assert_msg(kernels_of(ctx, &y, 1) == 1, "pattern %zu: %d kernels",
+                      i, loom_last_stats(ctx).kernels);
+    }
+    /* mean and std over the same input share one sweep */
+    loom_array *ms[2] = {loom_mean(x, 0, false), loom_std(x, 0, false, 1)};
+    ck_assert_int_eq(kernels_of(ctx, ms, 2), 1);
+    loom_array *mm[2] = {loom_min(x, 1, false), loom_max(x, 1, false)};
+    ck_assert_int_eq(kernels_of(ctx, mm, 2), 1);
+    /* elementwise chains of any length */
+    loom_array *y = loom_sigmoid(loom_multiply(loom_tanh(x), loom_sqrt(loom_abs(x))));
+    ck_assert_int_eq(kernels_of(ctx, &y, 1), 1);
+    loom_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(column_zscore_is_two_kernels)
+{
+    loom_ctx *ctx = ts_ctx();
+    loom_array *x = data(ctx, 5000, 64);
+    loom_array *z = loom_divide(loom_subtract(x, loom_mean(x, 0, false)),
+                                loom_std(x, 0, false, 0));
+    ck_assert_int_eq(kernels_of(ctx, &z, 1), 2);
+    loom_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(eager_is_one_kernel_per_op)
+{
+    loom_ctx *ctx = ts_ctx_eager(true);
+    loom_array *x = data(ctx, 64, 100);
+    loom_array *y = softmax(x);
+    ck_assert_int_ge(kernels_of(ctx, &y, 1), 5);
+    loom_ctx_free(ctx);
+}
+END_TEST
+
+/* The plan of softmax over rows too long for cache: the reduction is cut,
+ * with a reason. */
+START_TEST(cuts_have_reasons)
+{
+    loom_ctx *ctx = ts_ctx();
+    loom_array *x = loom_zeros(ctx, LOOM_SHAPE(4, 1 << 20), LOOM_FLOAT32);
+    loom_array *y = softmax(x);
+    loom_array *o = graph_optimize(y);
+    fuse_plan p;
+    ck_assert_int_eq(fuse_plan_build(ctx, &o, 1, false, &p), LOOM_OK);
+    bool found = false;
+    for (int i = 0; i < p.ncuts; i++)
+        found = found || strstr(p.cuts[i].reason, "does not fit in cache");
+    ck_assert_msg(found, "no cache-size cut among %d cuts", p.ncuts);
+    ck_assert_int_gt(p.nsteps, 1);
+    fuse_plan_free(&p);
+    graph_unref(o);
+    /* a reduction over the slow axis broadcast back cannot be row-fused */
+    loom_array *c = loom_subtract(x, loom_mean(x, 0, true));
+    o = graph_optimize(c);
+    ck_assert_int_eq(fuse_plan_build(ctx, &o, 1, false, &p), LOOM_OK);
+    ck_assert_int_eq(p.nsteps, 2);
+    ck_assert_int_ge(p.ncuts, 1);
+    fuse_plan_free(&p);
+    graph_unref(o);
+    loom_ctx_free(ctx);
+}
+END_TEST
+
+static void expect_same(loom_array *a, loom_array *b, double rtol)
+{
+    int64_t n = loom_size(a);
+    loom_array *fa = loom_astype(a, LOOM_FLOAT64), *fb = loom_astype(b, LOOM_FLOAT64);
+    const double *pa = loom_data(fa), *pb = loom_data(fb);
+    ck_assert_ptr_nonnull(pa);
+    ck_assert_ptr_nonnull(pb);
+    ts_expect_f64(pa, pb, n, rtol, 1e-6, "fused vs eager");
+}
+
+START_TEST(fused_matches_eager)
+{
+    loom_ctx *fc = ts_ctx(), *ec = ts_ctx_eager(true);
+    loom_array *xs[2] = {data(fc, 300, 257), data(ec, 300, 257)};
+    loom_array *r[2][8];
+    for (int i = 0; i < 2; i++) {
+        loom_array *x = xs[i];
+        r[i][0] = softmax(x);
+        r[i][1] = logsumexp(x);
+        r[i][2] = zscore_rows(x);
+        r[i][3] = loom_divide(loom_subtract(x, loom_mean(x, 0, false)),
+                              loom_std(x, 0, false, 0));
+        r[i][4] = loom_argmax(x, 1, false);
+        r[i][5] = loom_sum(loom_exp(x), LOOM_ALL, false);
+        r[i][6] = loom_var(loom_T(x), 1, false, 1);
+        r[i][7] = loom_reduce(LOOM_RED_PTP, x, LOOM_AXES(0, 1), true,
+                              LOOM_DEFAULT_DTYPE, 0);
+    }
+    for (int j = 0; j < 8; j++) {
+        /* compare in the fused context: copy eager's data over */
+        loom_array *e = r[1][j];
+        const void *d = loom_data(e);
+        ck_assert_ptr_nonnull(d);
+        loom_array *ef = loom_array_from(fc, d, loom_dtype_of(e), loom_shape_of(e),
+                                         LOOM_COPY);
+        expect_same(r[0][j], ef, 1e-5);
+    }
+    loom_ctx_free(fc);
+    loom_ctx_free(ec);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("fuse");
+    TCase *t = tcase_create("fuse");
+    tcase_add_test(t, row_patterns_are_one_kernel);
+    tcase_add_test(t, column_zscore_is_two_kernels);
+    tcase_add_test(t, eager_is_one_kernel_per_op);
+    tcase_add_test(t, cuts_have_reasons);
+    tcase_add_test(t, fused_matches_eager);
+    tcase_set_timeout(t, 300);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    return ts_run(suite());
+}
