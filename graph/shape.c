@@ -39,13 +39,15 @@ bool graph_broadcast_shapes(int na, const int64_t *a, int nb,
                             const int64_t *b, int *nout, int64_t *out)
 {
     int n = na > nb ? na : nb;
+    int64_t r[LOOM_MAX_DIMS]; /* out may alias a or b */
     for (int i = 0; i < n; i++) {
         int64_t da = i < n - na ? 1 : a[i - (n - na)];
         int64_t db = i < n - nb ? 1 : b[i - (n - nb)];
         if (da != db && da != 1 && db != 1)
             return false;
-        out[i] = da == 1 ? db : da;
+        r[i] = da == 1 ? db : da;
     }
+    memcpy(out, r, (size_t)n * sizeof(int64_t));
     *nout = n;
     return true;
 }

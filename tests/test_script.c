@@ -222,6 +222,7 @@ static void sexp(scr_buf *b, const scr_node *n) {
     case SCR_N_FOR: scr_buf_puts(b, "(for"); break;
     case SCR_N_IMPORT: scr_buf_printf(b, "(import %s)", n->str); return;
     case SCR_N_PASS: scr_buf_puts(b, "(pass"); break;
+    case SCR_N_ASSERT: scr_buf_puts(b, "(assert"); break;
     case SCR_N_MODULE: scr_buf_puts(b, "(module"); break;
     }
     for (int i = 0; i < n->nkids; i++) {
@@ -301,6 +302,7 @@ START_TEST(parse_statements) {
     PARSE_IS("for i, v in enumerate(a): s += v\n",
              "(module (for (tuple i v) (call enumerate a) (+= s v)))");
     PARSE_IS("pass\n", "(module (pass))");
+    PARSE_IS("assert x > 0, 'bad'\n", "(module (assert (cmp x > 0) 'bad'))");
 }
 END_TEST
 
@@ -827,6 +829,8 @@ START_TEST(cli_script_errors) {
          "together with shapes (2,3) (4,)\n"},
         {"run", "import numpy as np\na, b = 1, 2, 3\n",
          "s.py:2:1: ValueError: too many values to unpack (expected 2)\n"},
+        {"run", "import numpy as np\nassert 1 + 1 == 3, 'math'\n",
+         "s.py:2:1: AssertionError: math\n"},
         {"run", "x = np.ones(3)\n",
          "s.py:1:5: NameError: name 'np' is not defined (add 'import numpy "
          "as np')\n"},

@@ -1232,49 +1232,121 @@ static int unsupported(scr_interp *I, scr_op op, scr_value a, scr_value b) {
 static int str_percent(scr_interp *I, scr_value fmt, scr_value args,
                        scr_value *out);
 
+/* `is` and `is not`: identity of objects, equality of inline values. */
+static int is_binop(scr_op op, scr_value a, scr_value b, scr_value *out) {
+    bool same = a.k == b.k &&
+                (a.k == SCR_V_NONE || a.k == SCR_V_ELLIPSIS ||
+                 (a.k == SCR_V_BOOL && a.u.b == b.u.b) ||
+                 (a.k == SCR_V_DTYPE && SCR_DT(a) == SCR_DT(b)) ||
+                 (a.k == SCR_V_INT && a.u.i == b.u.i) ||
+                 (a.k == SCR_V_MODULE && a.u.mod == b.u.mod) ||
+                 (a.k == SCR_V_FUNC && a.u.fn == b.u.fn) ||
+                 ((a.k == SCR_V_ARRAY || a.k == SCR_V_STR ||
+                   a.k == SCR_V_TUPLE || a.k == SCR_V_LIST ||
+                   a.k == SCR_V_RNG) && a.u.o == b.u.o));
+    *out = scr_bool(op == SCR_OP_IS ? same : !same);
+    return 0;
+}
+
+/* `in` and `not in` over strings, tuples, lists and ranges. */
+static int in_binop(scr_interp *I, scr_op op, scr_value a, scr_value b,
+                    scr_value *out) {
+    bool found = false;
+    if (b.k == SCR_V_STR && a.k == SCR_V_STR) {
+        found = strstr(scr_str_of(b)->s, scr_str_of(a)->s) != NULL;
+    } else if (scr_is_seq(b)) {
+        scr_seq *s = scr_seq_of(b);
+        for (int i = 0; i < s->n && !found; i++) {
+            if (s->v[i].k == SCR_V_ARRAY || a.k == SCR_V_ARRAY)
+                return scr_fail(I, "'in' with arrays is not supported by "
+                                   "loom scripts");
+            if (values_equal(I, a, s->v[i], &found) < 0)
+                return -1;
+        }
+    } else if (b.k == SCR_V_RANGE && a.k == SCR_V_INT) {
+        scr_range *r = (scr_range *)b.u.o;
+        int64_t x = a.u.i;
+        found = (r->step > 0 ? x >= r->start && x < r->stop
+                             : x <= r->start && x > r->stop) &&
+                (x - r->start) % r->step == 0;
+    } else {
+        return scr_fail(I, "'in' is not supported for '%s' by loom scripts",
+                        scr_type_name(b));
+    }
+    *out = scr_bool(op == SCR_OP_IN ? found : !found);
+    return 0;
+}
+
+/* s * n and [..] * n: repetition. */
+static int repeat_seq(scr_interp *I, scr_value a, int64_t n, scr_value *out) {
+    if (n < 0)
+        n = 0;
+    if (a.k == SCR_V_STR) {
+        scr_buf s = {0};
+        for (int64_t i = 0; i < n; i++)
+            scr_buf_putn(&s, scr_str_of(a)->s, scr_str_of(a)->len);
+        *out = scr_str_new(s.s ? s.s : "", s.n);
+        scr_buf_free(&s);
+        return 0;
+    }
+    scr_seq *x = scr_seq_of(a);
+    if (n * x->n > (1 << 26))
+        return scr_fail(I, "MemoryError: sequence too long");
+    *out = scr_seq_new(a.k, (int)(n * x->n));
+    for (int64_t i = 0; i < n * x->n; i++)
+        scr_seq_of(*out)->v[i] = scr_ref(x->v[i % x->n]);
+    return 0;
+}
+
+/* Operators between values that are neither arrays nor both Python
+ * scalars: Python's semantics for strings, tuples, lists, None, dtypes. */
+static int value_binop(scr_interp *I, scr_op op, scr_value a, scr_value b,
+                       scr_value *out) {
+    if (op == SCR_OP_EQ || op == SCR_OP_NE) {
+        bool eq;
+        if (values_equal(I, a, b, &eq) < 0)
+            return -1;
+        *out = scr_bool(op == SCR_OP_EQ ? eq : !eq);
+        return 0;
+    }
+    if (a.k == SCR_V_STR && b.k == SCR_V_STR) {
+        if (op == SCR_OP_ADD) {
+            scr_buf s = {0};
+            scr_buf_putn(&s, scr_str_of(a)->s, scr_str_of(a)->len);
+            scr_buf_putn(&s, scr_str_of(b)->s, scr_str_of(b)->len);
+            *out = scr_str_new(s.s ? s.s : "", s.n);
+            scr_buf_free(&s);
+            return 0;
+        }
+        if (op >= SCR_OP_LT && op <= SCR_OP_GE) {
+            int c = strcmp(scr_str_of(a)->s, scr_str_of(b)->s);
+            *out = scr_bool(op == SCR_OP_LT ? c < 0 : op == SCR_OP_LE ? c <= 0
+                            : op == SCR_OP_GT ? c > 0 : c >= 0);
+            return 0;
+        }
+    }
+    if (a.k == SCR_V_STR && op == SCR_OP_MOD)
+        return str_percent(I, a, b, out);
+    bool ai = a.k == SCR_V_INT || a.k == SCR_V_BOOL;
+    bool bi = b.k == SCR_V_INT || b.k == SCR_V_BOOL;
+    if (op == SCR_OP_MUL && (a.k == SCR_V_STR || scr_is_seq(a)) && bi)
+        return repeat_seq(I, a, b.k == SCR_V_INT ? b.u.i : b.u.b, out);
+    if (op == SCR_OP_MUL && (b.k == SCR_V_STR || scr_is_seq(b)) && ai)
+        return repeat_seq(I, b, a.k == SCR_V_INT ? a.u.i : a.u.b, out);
+    if (op == SCR_OP_ADD && scr_is_seq(a) && a.k == b.k) {
+        *out = seq_concat(a, b);
+        return 0;
+    }
+    return unsupported(I, op, a, b);
+}
+
 int scr_binop(scr_interp *I, scr_op op, scr_value a, scr_value b,
               scr_value *out) {
     char msg[256];
-    if (op == SCR_OP_IS || op == SCR_OP_ISNOT) {
-        bool same = a.k == b.k &&
-                    (a.k == SCR_V_NONE || a.k == SCR_V_ELLIPSIS ||
-                     (a.k == SCR_V_BOOL && a.u.b == b.u.b) ||
-                     (a.k == SCR_V_DTYPE && SCR_DT(a) == SCR_DT(b)) ||
-                     (a.k == SCR_V_INT && a.u.i == b.u.i) ||
-                     (a.k == SCR_V_MODULE && a.u.mod == b.u.mod) ||
-                     (a.k == SCR_V_FUNC && a.u.fn == b.u.fn) ||
-                     ((a.k == SCR_V_ARRAY || a.k == SCR_V_STR ||
-                       a.k == SCR_V_TUPLE || a.k == SCR_V_LIST ||
-                       a.k == SCR_V_RNG) && a.u.o == b.u.o));
-        *out = scr_bool(op == SCR_OP_IS ? same : !same);
-        return 0;
-    }
-    if (op == SCR_OP_IN || op == SCR_OP_NOTIN) {
-        bool found = false;
-        if (b.k == SCR_V_STR && a.k == SCR_V_STR) {
-            found = strstr(scr_str_of(b)->s, scr_str_of(a)->s) != NULL;
-        } else if (scr_is_seq(b)) {
-            scr_seq *s = scr_seq_of(b);
-            for (int i = 0; i < s->n && !found; i++) {
-                if (s->v[i].k == SCR_V_ARRAY || a.k == SCR_V_ARRAY)
-                    return scr_fail(I, "'in' with arrays is not supported "
-                                       "by loom scripts");
-                if (values_equal(I, a, s->v[i], &found) < 0)
-                    return -1;
-            }
-        } else if (b.k == SCR_V_RANGE && a.k == SCR_V_INT) {
-            scr_range *r = (scr_range *)b.u.o;
-            int64_t x = a.u.i;
-            found = (r->step > 0 ? x >= r->start && x < r->stop
-                                 : x <= r->start && x > r->stop) &&
-                    (x - r->start) % r->step == 0;
-        } else {
-            return scr_fail(I, "'in' is not supported for '%s' by loom "
-                               "scripts", scr_type_name(b));
-        }
-        *out = scr_bool(op == SCR_OP_IN ? found : !found);
-        return 0;
-    }
+    if (op == SCR_OP_IS || op == SCR_OP_ISNOT)
+        return is_binop(op, a, b, out);
+    if (op == SCR_OP_IN || op == SCR_OP_NOTIN)
+        return in_binop(I, op, a, b, out);
     if (scr_is_pyscalar(a) && scr_is_pyscalar(b)) {
         if (scr_pyscalar_binop(op, a, b, out, msg, sizeof msg) < 0)
             return scr_fail(I, "%s%s",
@@ -1284,70 +1356,9 @@ int scr_binop(scr_interp *I, scr_op op, scr_value a, scr_value b,
                             msg);
         return 0;
     }
-    bool arr = a.k == SCR_V_ARRAY || b.k == SCR_V_ARRAY;
-    if (!arr) {
-        if (op == SCR_OP_EQ || op == SCR_OP_NE) {
-            bool eq;
-            if (values_equal(I, a, b, &eq) < 0)
-                return -1;
-            *out = scr_bool(op == SCR_OP_EQ ? eq : !eq);
-            return 0;
-        }
-        if (a.k == SCR_V_STR && b.k == SCR_V_STR) {
-            if (op == SCR_OP_ADD) {
-                scr_buf s = {0};
-                scr_buf_putn(&s, scr_str_of(a)->s, scr_str_of(a)->len);
-                scr_buf_putn(&s, scr_str_of(b)->s, scr_str_of(b)->len);
-                *out = scr_str_new(s.s ? s.s : "", s.n);
-                scr_buf_free(&s);
-                return 0;
-            }
-            if (op >= SCR_OP_LT && op <= SCR_OP_GE) {
-                int c = strcmp(scr_str_of(a)->s, scr_str_of(b)->s);
-                bool r = op == SCR_OP_LT ? c < 0 : op == SCR_OP_LE ? c <= 0
-                       : op == SCR_OP_GT ? c > 0 : c >= 0;
-                *out = scr_bool(r);
-                return 0;
-            }
-        }
-        if (a.k == SCR_V_STR && op == SCR_OP_MOD)
-            return str_percent(I, a, b, out);
-        if ((a.k == SCR_V_STR || scr_is_seq(a)) &&
-            (b.k == SCR_V_INT || b.k == SCR_V_BOOL) && op == SCR_OP_MUL) {
-            int64_t n = b.k == SCR_V_INT ? b.u.i : b.u.b;
-            if (n < 0)
-                n = 0;
-            if (a.k == SCR_V_STR) {
-                scr_buf s = {0};
-                for (int64_t i = 0; i < n; i++)
-                    scr_buf_putn(&s, scr_str_of(a)->s, scr_str_of(a)->len);
-                *out = scr_str_new(s.s ? s.s : "", s.n);
-                scr_buf_free(&s);
-                return 0;
-            }
-            scr_seq *x = scr_seq_of(a);
-            if (n * x->n > (1 << 26))
-                return scr_fail(I, "MemoryError: sequence too long");
-            *out = scr_seq_new(a.k, (int)(n * x->n));
-            for (int64_t i = 0; i < n * x->n; i++)
-                scr_seq_of(*out)->v[i] = scr_ref(x->v[i % x->n]);
-            return 0;
-        }
-        if ((b.k == SCR_V_STR || scr_is_seq(b)) &&
-            (a.k == SCR_V_INT || a.k == SCR_V_BOOL) && op == SCR_OP_MUL)
-            return scr_binop(I, op, b, a, out);
-        if (scr_is_seq(a) && a.k == b.k && op == SCR_OP_ADD) {
-            *out = seq_concat(a, b);
-            return 0;
-        }
-        if (!(scr_is_seq(a) || a.k == SCR_V_RANGE || scr_is_pyscalar(a)) ||
-            !(scr_is_seq(b) || b.k == SCR_V_RANGE || scr_is_pyscalar(b)) ||
-            (scr_is_seq(a) && scr_is_seq(b) && op == SCR_OP_ADD))
-            return unsupported(I, op, a, b);
-        /* a list meeting a number: NumPy converts the list */
-        if (!scr_is_pyscalar(a) && !scr_is_pyscalar(b) && op != SCR_OP_MATMUL)
-            return unsupported(I, op, a, b);
-    }
+    if (a.k != SCR_V_ARRAY && b.k != SCR_V_ARRAY)
+        return value_binop(I, op, a, b, out);
+    /* an array meets anything array-like: NumPy's ufunc */
     binfn f = array_binop(op);
     if (!f)
         return unsupported(I, op, a, b);
@@ -2741,6 +2752,29 @@ static int exec_stmt(scr_interp *I, const scr_node *s) {
         scr_value m = {SCR_V_MODULE, {.mod = SCR_MOD_NP}};
         bind(I, s->str, m);
         return 0;
+    }
+    case SCR_N_ASSERT: {
+        scr_value v;
+        if (eval(I, s->kids[0], &v) < 0)
+            return -1;
+        I->cur = s;
+        bool t;
+        int rc = scr_truth(I, v, &t);
+        scr_unref(v);
+        if (rc < 0 || t)
+            return rc;
+        if (s->nkids < 2)
+            return fail_at(I, s, "AssertionError");
+        scr_value m;
+        if (eval(I, s->kids[1], &m) < 0)
+            return -1;
+        scr_buf b = {0};
+        rc = scr_str_of_value(I, m, false, &b);
+        scr_unref(m);
+        if (rc == 0)
+            fail_at(I, s, "AssertionError: %s", b.s ? b.s : "");
+        scr_buf_free(&b);
+        return -1;
     }
     case SCR_N_PASS:
         for (int i = 0; i < s->nkids; i++)

@@ -945,7 +945,7 @@ static bool p_statement(parser *P, kidlist *out);
 static const char *const REFUSED_STMT_KW[] = {
     "while", "if", "elif", "else", "def", "class", "with", "try", "except",
     "finally", "return", "break", "continue", "del", "global", "nonlocal",
-    "assert", "raise", "yield", "async", "await", "lambda", NULL};
+    "raise", "yield", "async", "await", "lambda", NULL};
 
 static bool valid_target(const scr_node *n, bool allow_tuple) {
     switch (n->kind) {
@@ -1039,6 +1039,20 @@ static scr_node *p_simple(parser *P) {
     if (is_kw(t, "pass")) {
         next(P);
         return mk(P, SCR_N_PASS, t);
+    }
+    if (is_kw(t, "assert")) {
+        next(P);
+        scr_node *test = p_expr(P);
+        if (!test)
+            return NULL;
+        scr_node *msg = NULL;
+        if (is_op(peek(P), ",")) {
+            next(P);
+            if (!(msg = p_expr(P)))
+                return NULL;
+        }
+        return msg ? mk2(P, SCR_N_ASSERT, t, test, msg)
+                   : mk1(P, SCR_N_ASSERT, t, test);
     }
     for (int k = 0; REFUSED_STMT_KW[k]; k++)
         if (is_kw(t, REFUSED_STMT_KW[k]))

@@ -110,7 +110,7 @@ typedef enum scr_node_kind {
     SCR_N_FORMAT, /* one {expr!r:spec} of an f-string */
     /* statements */
     SCR_N_EXPR_STMT, SCR_N_ASSIGN, SCR_N_AUGASSIGN, SCR_N_FOR,
-    SCR_N_IMPORT, SCR_N_PASS, SCR_N_MODULE
+    SCR_N_IMPORT, SCR_N_PASS, SCR_N_ASSERT, SCR_N_MODULE
 } scr_node_kind;
 
 /* Operators of BINOP, UNARY, COMPARE and AUGASSIGN. */
@@ -139,7 +139,8 @@ const char *scr_op_text(scr_op op);
  *   spec, op the conversion ('r', 's' or 0);
  *   ASSIGN kids[0..n-2] targets, kids[n-1] value; AUGASSIGN op, kids =
  *   target, value; FOR kids = target, iterable, then the body statements;
- *   IMPORT str = alias (module is numpy); EXPR_STMT kids[0];
+ *   IMPORT str = alias (module is numpy); EXPR_STMT kids[0]; ASSERT kids =
+ *   test [, message];
  *   MODULE kids = statements.
  * Nodes live in the arena of their scr_ast and die with it.
  */
