@@ -325,12 +325,29 @@ static double loom_batch(wl_data *d, const workload *w, int reps)
     return (now_ms() - t0) / reps;
 }
 
-/* Warm-up (its compile time and outputs kept), then the timed runs.
- * Fills the result's columns for fused or eager; returns the outputs of
- * the warm-up run (malloc'd) or NULL when loom could not run it. */
-static double *loom_column(wl_data *d, const workload *w, const bench_opts *o,
-                           int reps, bool eager, wl_result *res,
-                           int64_t *nvals, bool *is_int)
+/* One timed loom run of the program (reps calls); ms per call.  Returns
+ * the status; the stats of the last call go to *st. */
+static loom_status loom_timed(wl_data *d, const workload *w, int reps,
+                              bool eager, double *ms, loom_eval_stats *st,
+                              char *why, size_t whyn)
+{
+    loom_ctx_set_eager(d->ctx, eager);
+    if (reps == 1) {
+        loom_outcome r = loom_once(d, w, false, why, whyn);
+        *ms = r.ms;
+        *st = r.stats;
+        return r.st;
+    }
+    *ms = loom_batch(d, w, reps);
+    *st = loom_last_stats(d->ctx);
+    return loom_ctx_status(d->ctx);
+}
+
+/* The warm-up run of loom, fused or eager: its compile time is the
+ * result's; its outputs (malloc'd, float64) are returned, or NULL when
+ * loom could not run the program (the reason goes to the result). */
+static double *loom_warm(wl_data *d, const workload *w, bool eager,
+                         wl_result *res, int64_t *nvals, bool *is_int)
 {
     char *why = eager ? res->eager_why : res->fused_why;
     size_t whyn = eager ? sizeof res->eager_why : sizeof res->fused_why;
@@ -340,30 +357,8 @@ static double *loom_column(wl_data *d, const workload *w, const bench_opts *o,
         free(first.vals);
         return NULL;
     }
-    double t[64];
-    loom_eval_stats st = first.stats;
-    for (int i = 0; i < o->runs; i++) {
-        if (reps == 1) {
-            loom_outcome r = loom_once(d, w, false, why, whyn);
-            t[i] = r.ms;
-            st = r.stats;
-        } else {
-            t[i] = loom_batch(d, w, reps);
-            st = loom_last_stats(d->ctx);
-        }
-    }
-    if (eager) {
-        res->eager_min = vmin(t, o->runs);
-        res->eager = median(t, o->runs);
-        res->eager_kernels = st.kernels;
-        res->eager_calls = st.calls;
-    } else {
-        res->fused_min = vmin(t, o->runs);
-        res->fused = median(t, o->runs);
+    if (!eager)
         res->compile_ms = first.stats.compile_ms;
-        res->kernels = st.kernels;
-        res->calls = st.calls;
-    }
     *nvals = first.nvals;
     *is_int = first.is_int;
     return first.vals;
@@ -371,58 +366,41 @@ static double *loom_column(wl_data *d, const workload *w, const bench_opts *o,
 
 /* ------------------------------------------------------------ hand runs */
 
-static void hand_column(wl_data *d, const workload *w, const bench_opts *o,
-                        int reps, wl_result *res, const double *ref,
-                        int64_t nref, bool ref_int, double **own,
-                        int64_t *nown, bool *own_int)
+/* Prepares and warms up the hand baseline; its outputs (float64,
+ * malloc'd) are returned, or NULL with the reason in the result. */
+static double *hand_warm(wl_data *d, const workload *w, wl_result *res,
+                         int64_t *nvals, bool *is_int)
 {
     if (w->no_hand || !w->hand_prep) {
         snprintf(res->hand_why, sizeof res->hand_why, "n/a");
-        return;
+        return NULL;
     }
     if (!w->hand_prep(d)) {
         snprintf(res->hand_why, sizeof res->hand_why, "out of memory");
-        return;
+        return NULL;
     }
     d->status = 0;
     w->hand(d, false);
     if (d->status) {
         snprintf(res->hand_why, sizeof res->hand_why, "LAPACK info %d",
                  d->status);
-        return;
+        return NULL;
     }
-    double t[64];
-    for (int i = 0; i < o->runs; i++) {
-        double t0 = now_ms();
-        for (int r = 0; r < reps; r++)
-            w->hand(d, false);
-        t[i] = (now_ms() - t0) / reps;
-    }
-    res->hand_min = vmin(t, o->runs);
-    res->hand = median(t, o->runs);
-    if (w->has_gemm_only) {
-        w->hand(d, true);
-        for (int i = 0; i < o->runs; i++) {
-            double t0 = now_ms();
-            w->hand(d, true);
-            t[i] = now_ms() - t0;
-        }
-        res->gemm_alone = median(t, o->runs);
-        w->hand(d, false); /* leave the real result in the outputs */
-    }
-    bool is_int;
-    int64_t n;
-    double *v = hand_f64(d, &n, &is_int);
-    if (ref && v)
-        res->err_hand = compare(v, n, ref, nref, ref_int && is_int,
-                                w->compare_abs);
-    if (!ref && v) {
-        *own = v;
-        *nown = n;
-        *own_int = is_int;
-        v = NULL;
-    }
-    free(v);
+    double *v = hand_f64(d, nvals, is_int);
+    if (!v)
+        snprintf(res->hand_why, sizeof res->hand_why, "out of memory");
+    else if (w->has_gemm_only)
+        w->hand(d, true); /* warm the GEMM-alone variant too */
+    return v;
+}
+
+static double hand_timed(wl_data *d, const workload *w, int reps,
+                         bool gemm_only)
+{
+    double t0 = now_ms();
+    for (int r = 0; r < reps; r++)
+        w->hand(d, gemm_only);
+    return (now_ms() - t0) / reps;
 }
 
 /* ----------------------------------------------------------- NumPy runs */
@@ -567,32 +545,66 @@ static void run_workload(const bench_opts *o, const bench_machine *m,
         return;
     }
 
-    int64_t nref = 0, neager = 0;
-    bool ref_int = false, eager_int = false;
-    double *ref = loom_column(&d, w, o, res->reps, false, res, &nref,
-                              &ref_int);
-    double *ev = loom_column(&d, w, o, res->reps, true, res, &neager,
-                             &eager_int);
-    if (ref && ev)
-        res->err_eager = compare(ev, neager, ref, nref, ref_int,
-                                 w->compare_abs);
-    free(ev);
-    res->ref_name = ref ? "loom fused" : NULL;
-
-    if (!o->no_hand) {
-        double *own = NULL;
-        int64_t nown = 0;
-        bool own_int = false;
-        hand_column(&d, w, o, res->reps, res, ref, nref, ref_int, &own,
-                    &nown, &own_int);
-        if (!ref && own) {
-            ref = own;
-            nref = nown;
-            ref_int = own_int;
-            res->ref_name = "hand C";
-        }
-    } else {
+    /* warm-ups: compile, reference outputs, correctness */
+    int64_t nref = 0, nev = 0, nhv = 0;
+    bool ref_int = false, ev_int = false, hv_int = false;
+    double *ref = loom_warm(&d, w, false, res, &nref, &ref_int);
+    double *ev = loom_warm(&d, w, true, res, &nev, &ev_int);
+    double *hv = NULL;
+    if (!o->no_hand)
+        hv = hand_warm(&d, w, res, &nhv, &hv_int);
+    else
         snprintf(res->hand_why, sizeof res->hand_why, "skipped");
+    if (ref && ev)
+        res->err_eager = compare(ev, nev, ref, nref, ref_int, w->compare_abs);
+    if (ref && hv)
+        res->err_hand = compare(hv, nhv, ref, nref, ref_int && hv_int,
+                                w->compare_abs);
+    free(ev);
+    res->ref_name = ref ? "loom fused" : hv ? "hand C" : NULL;
+    if (!ref && hv) {
+        ref = hv;
+        nref = nhv;
+        ref_int = hv_int;
+        hv = NULL;
+    }
+    free(hv);
+
+    /* the timed runs, interleaved so that a change of the machine's load
+     * biases no column */
+    double tf[64], te[64], th[64], tg[64];
+    loom_eval_stats sf = {0}, se = {0};
+    bool fused_ok = res->fused_why[0] == 0, eager_ok = res->eager_why[0] == 0;
+    bool hand_ok = !o->no_hand && res->hand_why[0] == 0;
+    for (int i = 0; i < o->runs; i++) {
+        if (fused_ok && loom_timed(&d, w, res->reps, false, &tf[i], &sf,
+                                   res->fused_why, sizeof res->fused_why))
+            fused_ok = false;
+        if (eager_ok && loom_timed(&d, w, res->reps, true, &te[i], &se,
+                                   res->eager_why, sizeof res->eager_why))
+            eager_ok = false;
+        if (hand_ok)
+            th[i] = hand_timed(&d, w, res->reps, false);
+        if (hand_ok && w->has_gemm_only)
+            tg[i] = hand_timed(&d, w, 1, true);
+    }
+    if (fused_ok) {
+        res->fused_min = vmin(tf, o->runs);
+        res->fused = median(tf, o->runs);
+        res->kernels = sf.kernels;
+        res->calls = sf.calls;
+    }
+    if (eager_ok) {
+        res->eager_min = vmin(te, o->runs);
+        res->eager = median(te, o->runs);
+        res->eager_kernels = se.kernels;
+        res->eager_calls = se.calls;
+    }
+    if (hand_ok) {
+        res->hand_min = vmin(th, o->runs);
+        res->hand = median(th, o->runs);
+        if (w->has_gemm_only)
+            res->gemm_alone = median(tg, o->runs);
     }
     wl_data_free(&d);
     loom_ctx_free(d.ctx);

@@ -74,8 +74,11 @@ void rt_dump_program(const rt_program *p, FILE *out, unsigned stages)
             jit_texts_free(&t);
         }
         if (stages & LOOM_DUMP_STATS)
-            fprintf(out, "  %s: %s, compile %.3f ms, run %.3f ms\n",
+            fprintf(out, "  %s: %s, compile %.3f ms (emit %.3f, verify %.3f, "
+                         "opt %.3f, codegen %.3f, link %.3f), run %.3f ms\n",
                     ks->k.name, ks->cinfo.mem_hit ? "cache hit" : "compiled",
-                    ks->cinfo.total_ms, ks->run_ms);
+                    ks->cinfo.total_ms, ks->cinfo.emit_ms, ks->cinfo.verify_ms,
+                    ks->cinfo.opt_ms, ks->cinfo.codegen_ms, ks->cinfo.link_ms,
+                    ks->run_ms);
     }
 }

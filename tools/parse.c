@@ -58,7 +58,11 @@ typedef struct parser {
     scr_error *err;
     bool failed;
     const char *src;
+    int depth; /* nesting of expressions, bounded to keep the C stack */
 } parser;
+
+/* Nesting allowed in one expression (Python's own limit is similar). */
+enum { MAX_NESTING = 1000 };
 
 static const char *const KEYWORDS[] = {
     "False", "None", "True", "and", "as", "assert", "async", "await",
@@ -564,7 +568,10 @@ static scr_node *p_factor(parser *P) {
     if (op < 0)
         return p_power(P);
     next(P);
+    if (++P->depth > MAX_NESTING)
+        return fail_at(P, t, "expression too deeply nested%s", "");
     scr_node *a = p_factor(P);
+    P->depth--;
     if (!a)
         return NULL;
     scr_node *n = mk1(P, SCR_N_UNARY, t, a);
@@ -593,7 +600,10 @@ static scr_node *p_binary(parser *P, int level) {
     if (level == NLEVELS)
         return p_factor(P);
     scr_node *a = p_binary(P, level + 1);
+    int chain = 0;
     while (a) {
+        if (++chain + P->depth > MAX_NESTING)
+            return fail_at(P, peek(P), "expression too deeply nested%s", "");
         scr_token *t = peek(P);
         int code = -1;
         for (int k = 0; k < 6 && LEVELS[level].ops[k]; k++)
@@ -708,8 +718,20 @@ static scr_node *p_or(parser *P) {
     return a;
 }
 
+static scr_node *p_expr_inner(parser *P);
+
 /* expression: disjunction ['if' disjunction 'else' expression] */
 static scr_node *p_expr(parser *P) {
+    if (++P->depth > MAX_NESTING) {
+        P->depth--;
+        return fail_at(P, peek(P), "expression too deeply nested%s", "");
+    }
+    scr_node *n = p_expr_inner(P);
+    P->depth--;
+    return n;
+}
+
+static scr_node *p_expr_inner(parser *P) {
     scr_node *a = p_or(P);
     if (!a || !is_kw(peek(P), "if"))
         return a;
