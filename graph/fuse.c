@@ -36,6 +36,7 @@ typedef struct cmap {
 } cmap;
 
 #define MAXMAPS 4
+#define MAP_DYNAMIC (-2) /* an axis read at a data-dependent position */
 
 /* Per-node planning state, indexed by the node's position in plan->nodes
  * (stored in node->tmp2 during planning). */
@@ -213,6 +214,14 @@ static cmap input_map(const loom_array *c, int k, cmap m)
         }
         return r;
     }
+    case GRAPH_OP_GATHER:
+        /* index inputs have the gather's shape; source axes read through
+         * an index array are data-dependent (MAP_DYNAMIC) */
+        if (k > 0)
+            return m;
+        for (int j = 0; j < in->ndim; j++)
+            r.dim[j] = c->attr[j] >= 0 ? m.dim[c->attr[j]] : MAP_DYNAMIC;
+        return r;
     default:
         if (graph_ops[c->op].kind == GRAPH_REDUCE) {
             for (int i = 0; i < in->ndim; i++)
@@ -312,6 +321,8 @@ static const char *reduce_fits(fstate *s, const loom_array *r, int k,
     int last = -1;
     for (int i = 0; i < r->ndim; i++) {
         bool reduced = r->attr[0] >> i & 1;
+        if (m->dim[i] == MAP_DYNAMIC)
+            return "the reduction is read at data-dependent positions";
         if (reduced && m->dim[i] >= 0)
             return "the reduction is read at two different positions";
         if (reduced || r->shape[i] == 1)

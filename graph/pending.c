@@ -31,11 +31,6 @@ loom_array *loom_argsort(loom_array *a, int axis)
     return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_argsort"));
 }
 
-loom_array *loom_argwhere(loom_array *a)
-{
-    (void)a;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_argwhere"));
-}
 
 int loom_array_split(loom_array *a, int sections, int axis, loom_array **out)
 {
@@ -151,11 +146,6 @@ loom_array *loom_dstack(int n, loom_array *const *arrs)
     return graph_poison((arrs && arrs[0]) ? arrs[0]->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_dstack"));
 }
 
-loom_array *loom_flatnonzero(loom_array *a)
-{
-    (void)a;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_flatnonzero"));
-}
 
 loom_array *loom_gradient(loom_array *a, double spacing, int axis)
 {
@@ -186,23 +176,7 @@ loom_array *loom_hstack(int n, loom_array *const *arrs)
     return graph_poison((arrs && arrs[0]) ? arrs[0]->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_hstack"));
 }
 
-loom_array *loom_index_add_at(loom_array *a, int n, const loom_index *idx, loom_array *v)
-{
-    (void)a;
-    (void)n;
-    (void)idx;
-    (void)v;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_index_add_at"));
-}
 
-loom_array *loom_index_set(loom_array *a, int n, const loom_index *idx, loom_array *v)
-{
-    (void)a;
-    (void)n;
-    (void)idx;
-    (void)v;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_index_set"));
-}
 
 loom_array *loom_insert(loom_array *a, int64_t index, loom_array *values, int axis)
 {
@@ -267,12 +241,6 @@ loom_array *loom_nanquantile(loom_array *a, loom_array *q, int axis, loom_quanti
     return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_nanquantile"));
 }
 
-int loom_nonzero(loom_array *a, loom_array **out)
-{
-    (void)a;
-    (void)out;
-    return -1;
-}
 
 loom_array *loom_pad(loom_array *a, const int64_t *widths, loom_pad_mode mode, double constant)
 {
@@ -302,14 +270,6 @@ loom_array *loom_percentile(loom_array *a, loom_array *q, int axis, loom_quantil
     return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_percentile"));
 }
 
-loom_array *loom_put_along_axis(loom_array *a, loom_array *indices, loom_array *values, int axis)
-{
-    (void)a;
-    (void)indices;
-    (void)values;
-    (void)axis;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_put_along_axis"));
-}
 
 loom_array *loom_quantile(loom_array *a, loom_array *q, int axis, loom_quantile_method m, bool keepdims)
 {
@@ -397,21 +357,7 @@ loom_array *loom_stack(int n, loom_array *const *arrs, int axis)
     return graph_poison((arrs && arrs[0]) ? arrs[0]->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_stack"));
 }
 
-loom_array *loom_take(loom_array *a, loom_array *indices, int axis)
-{
-    (void)a;
-    (void)indices;
-    (void)axis;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_take"));
-}
 
-loom_array *loom_take_along_axis(loom_array *a, loom_array *indices, int axis)
-{
-    (void)a;
-    (void)indices;
-    (void)axis;
-    return graph_poison(a ? a->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_take_along_axis"));
-}
 
 loom_array *loom_tile(loom_array *a, int n, const int64_t *reps)
 {

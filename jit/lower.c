@@ -25,9 +25,15 @@
 
 #define LMAXL 24 /* loop variables per kernel */
 
+/* A coordinate: c + sum_l a[l] * i_l, plus dscale times a value computed
+ * at run time (dyn - 1 is its IR value; dyn == 0: none) -- a position
+ * read from an index array by a gather. */
 typedef struct aff {
     int64_t c;
     int64_t a[LMAXL];
+    int32_t dyn;
+    int32_t pad;
+    int64_t dscale;
 } aff;
 
 typedef struct frame {
@@ -164,8 +170,8 @@ static void record(lstate *s, const aff *x)
         s->vecs[s->nvecs++] = *x;
 }
 
-/* IR for c + sum_l a_l * i_l, every coefficient a parameter, over the
- * emitted (collapsed) loops. */
+/* IR for c + sum_l a_l * i_l (+ its data-dependent part), every
+ * coefficient a parameter, over the emitted (collapsed) loops. */
 static int affine_value(lstate *s, const aff *x)
 {
     jit_kernel *k = s->k;
@@ -174,6 +180,8 @@ static int affine_value(lstate *s, const aff *x)
         return 0;
     }
     int v = jit_param(k, x->c);
+    if (x->dyn)
+        v = jit_iadd(k, v, jit_imul(k, x->dyn - 1, jit_param(k, x->dscale)));
     for (int l = 0; l < LMAXL; l++) {
         if (!x->a[l] || s->remap[l] < 0 || !s->last[l])
             continue;
@@ -198,7 +206,13 @@ static int buffer_index(lstate *s, const int64_t *st, int64_t off,
         for (int l = 0; l < LMAXL; l++)
             idx.a[l] += st[d] * f->x[d].a[l];
     }
-    return affine_value(s, &idx);
+    int v = affine_value(s, &idx);
+    for (int d = 0; d < f->ndim && !s->dry; d++)
+        if (f->x[d].dyn)
+            v = jit_iadd(s->k, v,
+                         jit_imul(s->k, f->x[d].dyn - 1,
+                                  jit_param(s->k, st[d] * f->x[d].dscale)));
+    return v;
 }
 
 static int load(lstate *s, loom_array *buffer_node, const int64_t *st,
@@ -249,6 +263,8 @@ static bool move_frame(const loom_array *m, const frame *f, frame *g)
             g->x[i].c = start + step * f->x[i].c;
             for (int l = 0; l < LMAXL; l++)
                 g->x[i].a[l] = step * f->x[i].a[l];
+            g->x[i].dyn = f->x[i].dyn;
+            g->x[i].dscale = step * f->x[i].dscale;
         }
         return true;
     case GRAPH_OP_RESHAPE: {
@@ -360,6 +376,43 @@ static int lower_reduce(lstate *s, loom_array *n, const frame *f)
     return -1;
 }
 
+/*
+ * A gather at frame f: source axis j is output axis attr[j] when
+ * attr[j] >= 0, else it is the value of index input -attr[j] (an int64
+ * array of the output's shape, negative values counting from the end).
+ */
+static int lower_gather(lstate *s, loom_array *n, const frame *f)
+{
+    loom_array *src = n->in[0];
+    frame g;
+    memset(&g, 0, sizeof g);
+    g.ndim = src->ndim;
+    for (int j = 0; j < src->ndim; j++) {
+        int64_t a = n->attr[j];
+        if (a >= 0) {
+            g.x[j] = f->x[a];
+            continue;
+        }
+        int v = lower(s, n->in[-a], f);
+        if (v < 0)
+            return -1;
+        if (s->dry)
+            continue; /* the dry pass needs no positions */
+        jit_kernel *k = s->k;
+        int zero = jit_const_i(k, 0);
+        int neg = jit_val(k, (kir_val){.op = KV_ALU, .dtype = LOOM_BOOL,
+                                       .gop = GRAPH_OP_LT, .a = v, .b = zero,
+                                       .c = -1});
+        int wrapped = jit_iadd(k, v, jit_param(k, src->shape[j]));
+        int pos = jit_val(k, (kir_val){.op = KV_ALU, .dtype = LOOM_INT64,
+                                       .gop = GRAPH_OP_WHERE, .a = neg,
+                                       .b = wrapped, .c = v});
+        g.x[j].dyn = pos + 1;
+        g.x[j].dscale = 1;
+    }
+    return lower(s, src, &g);
+}
+
 static int lower_uncached(lstate *s, loom_array *n, const frame *f)
 {
     jit_kernel *k = s->k;
@@ -393,17 +446,10 @@ static int lower_uncached(lstate *s, loom_array *n, const frame *f)
                                              .dtype = n->dtype, .a = -1,
                                              .b = -1, .c = -1,
                                              .imm = n->value});
-    case GRAPH_OP_IOTA: {
-        aff v;
-        memset(&v, 0, sizeof v);
-        v.c = n->attr[GRAPH_IOTA_OFFSET];
-        for (int d = 0; d < n->ndim; d++) {
-            v.c += n->attr[d] * f->x[d].c;
-            for (int l = 0; l < LMAXL; l++)
-                v.a[l] += n->attr[d] * f->x[d].a[l];
-        }
-        return affine_value(s, &v);
-    }
+    case GRAPH_OP_IOTA:
+        return buffer_index(s, n->attr, n->attr[GRAPH_IOTA_OFFSET], f);
+    case GRAPH_OP_GATHER:
+        return lower_gather(s, n, f);
     case GRAPH_OP_COPY:
         return lower(s, n->in[0], f);
     default:
