@@ -942,6 +942,19 @@ static int parse_args(int argc, char **argv, bench_opts *o)
         }
 #undef ARG
     }
+    for (const char *p = o->only; p && *p;) {
+        size_t len = strcspn(p, ",");
+        bool known = false;
+        for (int w = 0; w < bench_nworkloads; w++)
+            known |= strlen(bench_workloads[w].name) == len &&
+                     !strncmp(bench_workloads[w].name, p, len);
+        if (!known) {
+            fprintf(stderr, "loom-bench: unknown workload '%.*s' (see "
+                            "--list)\n", (int)len, p);
+            return 2;
+        }
+        p += len + (p[len] == ',');
+    }
     if (o->runs < 1 || o->runs > 64) {
         fprintf(stderr, "loom-bench: --runs must be in 1..64\n");
         return 2;

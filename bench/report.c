@@ -93,7 +93,10 @@ static void results_table(FILE *f, const bench_machine *m, const wl_result *r,
                 snprintf(kern + len, sizeof kern - (size_t)len,
                          " (eager %d%s)", x->eager_kernels + x->eager_calls,
                          "");
-            fmt_ms(x->compile_ms, comp, sizeof comp);
+            if (x->compile_ms == 0)
+                snprintf(comp, sizeof comp, "0 (cached)");
+            else
+                fmt_ms(x->compile_ms, comp, sizeof comp);
         }
         fprintf(f, "| %s | %s%s | %s | %s | %s | %s | %s | %s | %s | %s | %s "
                    "| %s | %s | %s | %s |\n",

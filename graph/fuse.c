@@ -214,6 +214,12 @@ static cmap input_map(const loom_array *c, int k, cmap m)
         }
         return r;
     }
+    case GRAPH_OP_CONCAT:
+        /* each input is read along the axis at a clamped position */
+        for (int j = 0; j < in->ndim; j++)
+            r.dim[j] = j == c->attr[0] ? (in->shape[j] == 1 ? -1 : MAP_DYNAMIC)
+                                       : m.dim[j];
+        return r;
     case GRAPH_OP_GATHER:
         /* index inputs have the gather's shape; source axes read through
          * an index array are data-dependent (MAP_DYNAMIC) */

@@ -49,20 +49,7 @@ loom_array *loom_bincount(loom_array *x, loom_array *weights, int64_t minlength)
     return graph_poison(x ? x->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_bincount"));
 }
 
-loom_array *loom_column_stack(int n, loom_array *const *arrs)
-{
-    (void)n;
-    (void)arrs;
-    return graph_poison((arrs && arrs[0]) ? arrs[0]->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_column_stack"));
-}
 
-loom_array *loom_concatenate(int n, loom_array *const *arrs, int axis)
-{
-    (void)n;
-    (void)arrs;
-    (void)axis;
-    return graph_poison((arrs && arrs[0]) ? arrs[0]->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_concatenate"));
-}
 
 loom_array *loom_convolve(loom_array *a, loom_array *v, loom_conv_mode m)
 {
@@ -139,12 +126,6 @@ loom_array *loom_digitize(loom_array *x, loom_array *bins, bool right)
     return graph_poison(x ? x->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_digitize"));
 }
 
-loom_array *loom_dstack(int n, loom_array *const *arrs)
-{
-    (void)n;
-    (void)arrs;
-    return graph_poison((arrs && arrs[0]) ? arrs[0]->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_dstack"));
-}
 
 
 loom_array *loom_gradient(loom_array *a, double spacing, int axis)
@@ -169,12 +150,6 @@ loom_status loom_histogram(loom_array *a, int64_t bins, double lo, double hi, lo
     return LOOM_ERR_VALUE;
 }
 
-loom_array *loom_hstack(int n, loom_array *const *arrs)
-{
-    (void)n;
-    (void)arrs;
-    return graph_poison((arrs && arrs[0]) ? arrs[0]->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_hstack"));
-}
 
 
 
@@ -349,13 +324,6 @@ int loom_split_at(loom_array *a, int nidx, const int64_t *indices, int axis, loo
     return -1;
 }
 
-loom_array *loom_stack(int n, loom_array *const *arrs, int axis)
-{
-    (void)n;
-    (void)arrs;
-    (void)axis;
-    return graph_poison((arrs && arrs[0]) ? arrs[0]->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_stack"));
-}
 
 
 
@@ -392,9 +360,3 @@ loom_status loom_unique(loom_array *a, int axis, loom_array **values, loom_array
     return LOOM_ERR_VALUE;
 }
 
-loom_array *loom_vstack(int n, loom_array *const *arrs)
-{
-    (void)n;
-    (void)arrs;
-    return graph_poison((arrs && arrs[0]) ? arrs[0]->ctx : NULL, LOOM_ERR_VALUE, PENDING("loom_vstack"));
-}

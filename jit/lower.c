@@ -413,6 +413,58 @@ static int lower_gather(lstate *s, loom_array *n, const frame *f)
     return lower(s, src, &g);
 }
 
+static int ialu(jit_kernel *k, graph_op op, loom_dtype t, int a, int b,
+                int c)
+{
+    return jit_val(k, (kir_val){.op = KV_ALU, .dtype = t, .gop = op, .a = a,
+                                .b = b, .c = c});
+}
+
+/*
+ * A concatenation at frame f: along the axis, input k holds positions
+ * [off_k, off_k + n_k).  Every input is loaded at its clamped position
+ * (so no load strays) and selects keep the right one: inputs are few.
+ */
+static int lower_concat(lstate *s, loom_array *n, const frame *f)
+{
+    jit_kernel *k = s->k;
+    int ax = (int)n->attr[0];
+    /* the coordinate is used as a value: the dry pass records it, which
+     * keeps loops across the axis from being collapsed */
+    int coord = affine_value(s, &f->x[ax]);
+    int result = -1;
+    int64_t off = 0;
+    for (int i = 0; i < n->nin; i++) {
+        loom_array *in = n->in[i];
+        int64_t len = in->shape[ax];
+        if (len == 0)
+            continue;
+        frame g = *f;
+        if (!s->dry) {
+            int local = jit_iadd(k, coord, jit_param(k, -off));
+            int lo = jit_const_i(k, 0), hi = jit_param(k, len - 1);
+            int c1 = ialu(k, GRAPH_OP_MAX, LOOM_INT64, local, lo, -1);
+            int c2 = ialu(k, GRAPH_OP_MIN, LOOM_INT64, c1, hi, -1);
+            memset(&g.x[ax], 0, sizeof(aff));
+            g.x[ax].dyn = c2 + 1;
+            g.x[ax].dscale = 1;
+        }
+        int v = lower(s, in, &g);
+        if (v < 0)
+            return -1;
+        if (s->dry)
+            continue;
+        if (result < 0) {
+            result = v;
+        } else {
+            int ge = ialu(k, GRAPH_OP_GE, LOOM_BOOL, coord, jit_param(k, off), -1);
+            result = ialu(k, GRAPH_OP_WHERE, (loom_dtype)n->dtype, ge, v, result);
+        }
+        off += len;
+    }
+    return s->dry ? 0 : result;
+}
+
 static int lower_uncached(lstate *s, loom_array *n, const frame *f)
 {
     jit_kernel *k = s->k;
@@ -450,6 +502,8 @@ static int lower_uncached(lstate *s, loom_array *n, const frame *f)
         return buffer_index(s, n->attr, n->attr[GRAPH_IOTA_OFFSET], f);
     case GRAPH_OP_GATHER:
         return lower_gather(s, n, f);
+    case GRAPH_OP_CONCAT:
+        return lower_concat(s, n, f);
     case GRAPH_OP_COPY:
         return lower(s, n->in[0], f);
     default:

@@ -44,7 +44,6 @@ struct scr_interp {
     int stmt_line;
     record *recs;         /* arrays handed to the script, oldest first */
     int nrecs, caprecs;
-    int depth;            /* open loop scopes */
     int since_eval;       /* arrays built since the last evaluation */
     scr_printopts printopts;
 };
@@ -53,6 +52,9 @@ struct scr_interp {
  * bound; after this many new arrays, the end of an iteration evaluates
  * what the variables hold. */
 enum { CHECKPOINT_ARRAYS = 1024 };
+
+/* Iterations between renewals of a loop's scope (see exec_for). */
+enum { LOOP_SCOPE_ITERATIONS = 64 };
 
 loom_ctx *scr_ctx(scr_interp *I) { return I->ctx; }
 FILE *scr_out(scr_interp *I) { return I->opts.out; }
@@ -2646,11 +2648,13 @@ static size_t ptr_set(scr_buf *b) {
     return w;
 }
 
-/* Ends a loop iteration's scope.  Arrays made in the iteration that
- * variables still reach move to the enclosing scope (each once); the rest
- * of what the iteration built is released, with the records pointing at
- * it.  Arrays from before the iteration are safe in their own scope. */
-static void end_iteration_scope(scr_interp *I, int recs_before) {
+/* Ends the innermost loop scope.  Arrays that variables still reach move
+ * to the enclosing scope (each once): with made_only, just those made
+ * since record recs_before (arrays from before live in an outer scope
+ * already); otherwise all of them, because the scope ending may hold
+ * arrays kept into it earlier.  Everything else built since recs_before
+ * is released, with the records pointing at it. */
+static void end_loop_scope(scr_interp *I, int recs_before, bool made_only) {
     scr_buf live = {0}, made = {0};
     for (int i = 0; i < I->nvars; i++)
         each_array(I->vars[i].v, list_cb, &live);
@@ -2660,7 +2664,8 @@ static void end_iteration_scope(scr_interp *I, int recs_before) {
     loom_array **lv = (loom_array **)(void *)live.s;
     loom_array **mv = (loom_array **)(void *)made.s;
     for (size_t i = 0; i < nl; i++)
-        if (nm && bsearch(&lv[i], mv, nm, sizeof *mv, cmp_ptr))
+        if (!made_only ||
+            (nm && bsearch(&lv[i], mv, nm, sizeof *mv, cmp_ptr)))
             loom_keep(lv[i]);
     loom_scope_end(I->ctx);
     int w = recs_before;
@@ -2690,13 +2695,18 @@ static int exec_for(scr_interp *I, const scr_node *n) {
         count = range_len((scr_range *)it.u.o);
     else if ((rc = iterate(I, it, &items, &nitems)) == 0)
         count = nitems;
+    /* Each iteration runs in its own scope, so that what it builds and
+     * drops is released; what variables keep moves to a loop scope, which
+     * is renewed every LOOP_SCOPE_ITERATIONS iterations so that values
+     * carried from iteration to iteration do not pile up. */
+    bool scoped = !I->opts.no_scopes;
+    int recs_loop = I->nrecs;
+    if (scoped)
+        loom_scope_begin(I->ctx);
     for (int64_t k = 0; k < count && rc == 0; k++) {
-        bool scoped = !I->opts.no_scopes;
         int recs_before = I->nrecs;
-        if (scoped) {
+        if (scoped)
             loom_scope_begin(I->ctx);
-            I->depth++;
-        }
         scr_value v = is_range ? scr_int(((scr_range *)it.u.o)->start +
                                          k * ((scr_range *)it.u.o)->step)
                                : scr_ref(items[k]);
@@ -2709,12 +2719,17 @@ static int exec_for(scr_interp *I, const scr_node *n) {
             loom_set_location(I->ctx, I->file, n->line);
             rc = eval_live(I, n->line);
         }
-        if (scoped) {
-            if (rc == 0)
-                end_iteration_scope(I, recs_before);
-            I->depth--;
+        if (scoped && rc == 0) {
+            end_loop_scope(I, recs_before, true);
+            if ((k + 1) % LOOP_SCOPE_ITERATIONS == 0) {
+                end_loop_scope(I, recs_loop, false);
+                loom_scope_begin(I->ctx);
+                recs_loop = I->nrecs;
+            }
         }
     }
+    if (scoped && rc == 0)
+        end_loop_scope(I, recs_loop, false);
     for (int i = 0; i < nitems; i++)
         scr_unref(items[i]);
     free(items);

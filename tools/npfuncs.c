@@ -898,11 +898,14 @@ H(h_scan) {
     if (arr(I, a[0], &x) < 0 || get_axis(I, a[1], &ax) < 0 ||
         scr_to_dtype(I, a[2], "dtype", &t) < 0)
         return -1;
+    /* dtype= is the accumulator's type: cast in, and out again for the
+     * types the scan would widen (int32 accumulates as int64; the wrap
+     * modulo 2**32 is the same) */
     x = maybe_cast(x, t);
     loom_array *r = F->op == 0 ? loom_cumsum(x, ax) : F->op == 1
                   ? loom_cumprod(x, ax) : F->op == 2 ? loom_nancumsum(x, ax)
                                                      : loom_nancumprod(x, ax);
-    return ret(I, r, out);
+    return ret(I, maybe_cast(r, t), out);
 }
 
 H(h_average) {

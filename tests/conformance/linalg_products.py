@@ -5,11 +5,6 @@ dot, vdot, inner, outer, tensordot, kron, trace, and GEMM results feeding
 elementwise work."""
 import numpy as np
 
-# float sums of a few hundred products: BLAS may order them differently
-# from NumPy's own loops when strides force a copy
-# tol: linalg_products_* rtol=1e-10 atol=1e-10
-# tol: linalg_products_f32_* rtol=1e-5 atol=1e-5
-
 rng = np.random.default_rng(41)
 a = rng.standard_normal((6, 5))
 b = rng.standard_normal((5, 7))
