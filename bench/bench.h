@@ -144,6 +144,31 @@ typedef struct bench_opts {
     char tmp_dir[128];      /* scratch: reference results */
 } bench_opts;
 
+/* ---- main.c: shared helpers ---- */
+/* Monotonic clock in milliseconds. */
+double bench_now_ms(void);
+/* Median of v[0..n) (sorts v); -1 for n <= 0. */
+double bench_median(double *v, int n);
+/* The number after "key": in a one-line JSON object; false if absent. */
+bool bench_json_num(const char *js, const char *key, double *v);
+/* A context with the run's threads and the given on-disk cache ("" none);
+ * NULL if it cannot be made.  The caller frees it. */
+loom_ctx *bench_ctx_new(const bench_opts *o, const char *cache_dir);
+
+/* ---- metrics.c ---- */
+void bench_cpu_name(char *buf, size_t n);
+/* STREAM copy and triad (GB/s, best of the runs) into m. */
+void bench_measure_stream(const bench_opts *o, bench_machine *m);
+/* OpenBLAS sgemm/dgemm rates (GFLOP/s, best of the runs) into m. */
+void bench_measure_gemm(const bench_opts *o, bench_machine *m);
+/* Cold compile, cached-evaluation overhead and disk-cache metrics; starts
+ * loom-bench itself as a child process for the last.  Clears the
+ * process's kernel cache. */
+void bench_compile_metrics(const bench_opts *o, bench_compile *c);
+/* The child side of the disk-cache metric (--disk-probe DIR --threads N):
+ * prints one JSON line; returns the exit status. */
+int bench_disk_probe(const char *dir, int threads);
+
 /* ---- report.c ---- */
 void report_markdown(FILE *f, const bench_opts *o, const bench_machine *m,
                      const wl_result *r, int n, const bench_compile *c,

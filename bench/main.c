@@ -20,7 +20,6 @@
 #include "bench.h"
 #include "hand/hand.h"
 
-#include <cblas.h>
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
@@ -34,7 +33,7 @@
 #define LOOM_BENCH_SRC_DIR "bench"
 #endif
 
-static double now_ms(void)
+double bench_now_ms(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -47,8 +46,7 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Median of v[0..n) (sorts v). */
-static double median(double *v, int n)
+double bench_median(double *v, int n)
 {
     if (n <= 0)
         return -1;
@@ -56,110 +54,13 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/* The smallest of v[0..n), n >= 1. */
 static double vmin(const double *v, int n)
 {
     double m = v[0];
     for (int i = 1; i < n; i++)
         m = v[i] < m ? v[i] : m;
     return m;
-}
-
-/* ------------------------------------------------------------ the machine */
-
-static void cpu_name(char *buf, size_t n)
-{
-    snprintf(buf, n, "unknown CPU");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[256];
-    while (fgets(line, sizeof line, f)) {
-        if (!strncmp(line, "model name", 10)) {
-            char *p = strchr(line, ':');
-            if (p) {
-                p += 1 + (p[1] == ' ');
-                p[strcspn(p, "\n")] = 0;
-                snprintf(buf, n, "%s", p);
-            }
-            break;
-        }
-    }
-    fclose(f);
-}
-
-/* STREAM copy and triad over three arrays far larger than the caches;
- * best of the runs, as STREAM reports. */
-static void measure_stream(const bench_opts *o, bench_machine *m)
-{
-    int64_t n = o->quick ? (int64_t)1 << 24 : (int64_t)1 << 25;
-    int runs = o->quick ? 5 : 10;
-    size_t bytes = (size_t)n * sizeof(double);
-    double *a = aligned_alloc(64, bytes), *b = aligned_alloc(64, bytes);
-    double *c = aligned_alloc(64, bytes);
-    m->stream_n = n;
-    if (!a || !b || !c) {
-        free(a);
-        free(b);
-        free(c);
-        return;
-    }
-    stream_init(a, b, c, n);
-    stream_copy(a, b, n);
-    stream_triad(a, b, c, 3.0, n);
-    double tc = 1e30, tt = 1e30;
-    for (int r = 0; r < runs; r++) {
-        double t0 = now_ms();
-        stream_copy(a, b, n);
-        double t1 = now_ms();
-        stream_triad(a, b, c, 3.0, n);
-        double t2 = now_ms();
-        tc = t1 - t0 < tc ? t1 - t0 : tc;
-        tt = t2 - t1 < tt ? t2 - t1 : tt;
-    }
-    m->copy_gbs = 2.0 * (double)bytes / (tc * 1e6);
-    m->triad_gbs = 3.0 * (double)bytes / (tt * 1e6);
-    free(a);
-    free(b);
-    free(c);
-}
-
-/* OpenBLAS sgemm and dgemm on square n x n matrices; best of the runs. */
-static void measure_gemm(const bench_opts *o, bench_machine *m)
-{
-    int n = o->quick ? 1024 : 2048, runs = o->quick ? 3 : 5;
-    size_t nn = (size_t)n * (size_t)n;
-    double flops = 2.0 * n * (double)n * n;
-    m->gemm_n = n;
-    float *sa = malloc(nn * 4), *sb = malloc(nn * 4), *sc = malloc(nn * 4);
-    double *da = malloc(nn * 8), *db = malloc(nn * 8), *dc = malloc(nn * 8);
-    if (sa && sb && sc && da && db && dc) {
-        for (size_t i = 0; i < nn; i++) {
-            sa[i] = sb[i] = (float)((double)(i % 17) / 17.0 - 0.5);
-            da[i] = db[i] = (double)(i % 13) / 13.0 - 0.5;
-        }
-        double ts = 1e30, td = 1e30;
-        for (int r = 0; r <= runs; r++) {
-            double t0 = now_ms();
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n,
-                        1.0f, sa, n, sb, n, 0.0f, sc, n);
-            double t1 = now_ms();
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n,
-                        1.0, da, n, db, n, 0.0, dc, n);
-            double t2 = now_ms();
-            if (r > 0) { /* run 0 warms up */
-                ts = t1 - t0 < ts ? t1 - t0 : ts;
-                td = t2 - t1 < td ? t2 - t1 : td;
-            }
-        }
-        m->sgemm_gflops = flops / (ts * 1e6);
-        m->dgemm_gflops = flops / (td * 1e6);
-    }
-    free(sa);
-    free(sb);
-    free(sc);
-    free(da);
-    free(db);
-    free(dc);
 }
 
 /* -------------------------------------------------------------- loom runs */
@@ -277,7 +178,7 @@ static loom_outcome loom_once(wl_data *d, const workload *w, bool want_vals,
     loom_outcome r = {0};
     loom_array *out[WL_MAXOUT] = {0};
     d->why[0] = 0;
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     loom_scope_begin(d->ctx);
     int n = w->build(d, out);
     if (n <= 0) {
@@ -295,7 +196,7 @@ static loom_outcome loom_once(wl_data *d, const workload *w, bool want_vals,
                          loom_ctx_error(d->ctx));
         }
     }
-    r.ms = now_ms() - t0;
+    r.ms = bench_now_ms() - t0;
     r.stats = loom_last_stats(d->ctx);
     if (!r.st && want_vals) {
         r.vals = outputs_f64(out, n, &r.nvals, &r.is_int);
@@ -312,7 +213,7 @@ static loom_outcome loom_once(wl_data *d, const workload *w, bool want_vals,
 static double loom_batch(wl_data *d, const workload *w, int reps)
 {
     loom_array *out[WL_MAXOUT];
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     for (int i = 0; i < reps; i++) {
         loom_scope_begin(d->ctx);
         int n = w->build(d, out);
@@ -322,7 +223,7 @@ static double loom_batch(wl_data *d, const workload *w, int reps)
             loom_eval_many(d->ctx, out, n);
         loom_scope_end(d->ctx);
     }
-    return (now_ms() - t0) / reps;
+    return (bench_now_ms() - t0) / reps;
 }
 
 /* One timed loom run of the program (reps calls); ms per call.  Returns
@@ -397,16 +298,15 @@ static double *hand_warm(wl_data *d, const workload *w, wl_result *res,
 static double hand_timed(wl_data *d, const workload *w, int reps,
                          bool gemm_only)
 {
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
     for (int r = 0; r < reps; r++)
         w->hand(d, gemm_only);
-    return (now_ms() - t0) / reps;
+    return (bench_now_ms() - t0) / reps;
 }
 
 /* ----------------------------------------------------------- NumPy runs */
 
-/* The number after "key": in a one-line JSON object; false if absent. */
-static bool json_num(const char *js, const char *key, double *v)
+bool bench_json_num(const char *js, const char *key, double *v)
 {
     char pat[64];
     snprintf(pat, sizeof pat, "\"%s\":", key);
@@ -461,13 +361,13 @@ static void numpy_column(const bench_opts *o, const workload *w,
             snprintf(last, sizeof last, "%s", line);
     int rc = p ? pclose(p) : -1;
     double v;
-    if (rc == 0 && json_num(last, "median_ms", &v)) {
+    if (rc == 0 && bench_json_num(last, "median_ms", &v)) {
         res->numpy = v;
-        if (json_num(last, "min_ms", &v))
+        if (bench_json_num(last, "min_ms", &v))
             res->numpy_min = v;
-        if (json_num(last, "err", &v))
+        if (bench_json_num(last, "err", &v))
             res->err_numpy = v;
-        if (json_num(last, "optimize_true_ms", &v))
+        if (bench_json_num(last, "optimize_true_ms", &v))
             res->numpy_opt = v;
         return;
     }
@@ -485,7 +385,7 @@ static void numpy_column(const bench_opts *o, const workload *w,
 
 /* ------------------------------------------------------------ a workload */
 
-static loom_ctx *new_ctx(const bench_opts *o, const char *cache_dir)
+loom_ctx *bench_ctx_new(const bench_opts *o, const char *cache_dir)
 {
     loom_options opt = loom_options_default();
     opt.threads = o->threads;
@@ -523,11 +423,11 @@ static void run_workload(const bench_opts *o, const bench_machine *m,
     char dims[64];
     wl_dims_str(w, res->dims, dims, sizeof dims);
     fprintf(stderr, "  %-14s %-18s", w->name, dims);
-    double t0 = now_ms();
+    double t0 = bench_now_ms();
 
     wl_data d = {0};
     memcpy(d.dims, res->dims, sizeof d.dims);
-    d.ctx = new_ctx(o, o->cache_dir);
+    d.ctx = bench_ctx_new(o, o->cache_dir);
     if (!d.ctx) {
         snprintf(res->fused_why, sizeof res->fused_why, "no context");
         return;
@@ -590,21 +490,21 @@ static void run_workload(const bench_opts *o, const bench_machine *m,
     }
     if (fused_ok) {
         res->fused_min = vmin(tf, o->runs);
-        res->fused = median(tf, o->runs);
+        res->fused = bench_median(tf, o->runs);
         res->kernels = sf.kernels;
         res->calls = sf.calls;
     }
     if (eager_ok) {
         res->eager_min = vmin(te, o->runs);
-        res->eager = median(te, o->runs);
+        res->eager = bench_median(te, o->runs);
         res->eager_kernels = se.kernels;
         res->eager_calls = se.calls;
     }
     if (hand_ok) {
         res->hand_min = vmin(th, o->runs);
-        res->hand = median(th, o->runs);
+        res->hand = bench_median(th, o->runs);
         if (w->has_gemm_only)
-            res->gemm_alone = median(tg, o->runs);
+            res->gemm_alone = bench_median(tg, o->runs);
     }
     wl_data_free(&d);
     loom_ctx_free(d.ctx);
@@ -614,239 +514,7 @@ static void run_workload(const bench_opts *o, const bench_machine *m,
     else
         snprintf(res->numpy_why, sizeof res->numpy_why, "skipped");
     free(ref);
-    fprintf(stderr, " %6.1f s\n", (now_ms() - t0) / 1e3);
-}
-
-/* ------------------------------------------------- compile and overhead */
-
-/* The graphs of the compile metrics, on a realized input x; variant v
- * changes one constant so that every variant is a new kernel. */
-static loom_array *probe_graph(int which, loom_array *x, int v)
-{
-    loom_ctx *ctx = loom_ctx_of(x);
-    double c = 1.0 + v * 1e-3;
-    if (which == 0)
-        return loom_divide(loom_scalar_int(ctx, 1),
-                           loom_add(loom_scalar(ctx, c),
-                                    loom_exp(loom_negative(x))));
-    if (which == 1) {
-        loom_array *in = loom_add(x, loom_multiply(loom_scalar(ctx, 0.044715 * c),
-                                                   loom_power(x, loom_scalar_int(ctx, 3))));
-        loom_array *t = loom_tanh(loom_multiply(loom_scalar(ctx, 0.7978845608), in));
-        return loom_multiply(loom_multiply(loom_scalar(ctx, 0.5), x),
-                             loom_add(loom_scalar_int(ctx, 1), t));
-    }
-    loom_array *xs = v ? loom_multiply(x, loom_scalar(ctx, c)) : x;
-    loom_array *e = loom_exp(loom_subtract(xs, loom_max(xs, -1, true)));
-    return loom_divide(e, loom_sum(e, -1, true));
-}
-
-static const char *const probe_names[3] = {"sigmoid", "gelu", "softmax"};
-
-/* Median compile time of a new kernel: after loom_kernel_cache_clear() and
- * without a disk cache.  If recompiling after a clear fails, variants
- * with a different constant (each a new kernel) stand in, and the failure
- * is noted in c->why. */
-static double cold_compile(const bench_opts *o, int which, int runs,
-                           bench_compile *c)
-{
-    loom_ctx *ctx = new_ctx(o, "");
-    if (!ctx)
-        return -1;
-    loom_rng *rng = loom_rng_new_u64(ctx, 7);
-    loom_array *x = loom_rng_standard_normal(rng, LOOM_SHAPE(64, 64),
-                                             LOOM_FLOAT32);
-    loom_status st = LOOM_OK;
-    for (int i = 0; i < 2 && !st; i++) {
-        loom_kernel_cache_clear();
-        loom_scope_begin(ctx);
-        st = loom_eval(probe_graph(which, x, 0));
-        loom_scope_end(ctx);
-    }
-    bool variants = st != LOOM_OK;
-    if (variants && !c->why[0])
-        snprintf(c->why, sizeof c->why,
-                 "recompiling a kernel after loom_kernel_cache_clear() "
-                 "fails (\"%s\"); cold compiles were measured on new "
-                 "variants of the kernels (one constant changed) instead",
-                 loom_ctx_error(ctx));
-    double t[64];
-    int n = 0;
-    for (int i = 0; i < runs; i++) {
-        loom_kernel_cache_clear();
-        loom_scope_begin(ctx);
-        int v = variants ? 1000 * (which + 1) + i + 1 : 0;
-        st = loom_eval(probe_graph(which, x, v));
-        loom_eval_stats s = loom_last_stats(ctx);
-        if (!st && s.compiled > 0)
-            t[n++] = s.compile_ms / s.compiled;
-        loom_scope_end(ctx);
-    }
-    loom_ctx_free(ctx);
-    return n ? median(t, n) : -1;
-}
-
-/* Microseconds per cached evaluation of probe graph `which` on x (rows x
- * cols f32): wall time, and the run_ms that loom reports for it. */
-static void cached_eval(const bench_opts *o, int which, int64_t rows,
-                        int64_t cols, double *wall_us, double *run_us)
-{
-    loom_ctx *ctx = new_ctx(o, o->cache_dir);
-    *wall_us = *run_us = -1;
-    if (!ctx)
-        return;
-    loom_rng *rng = loom_rng_new_u64(ctx, o->seed);
-    loom_array *x = loom_rng_standard_normal(rng, LOOM_SHAPE(rows, cols),
-                                             LOOM_FLOAT32);
-    if (loom_eval(x) == LOOM_OK) {
-        int reps = o->quick ? 1000 : 4000, batches = o->runs;
-        double w[64], r[64];
-        for (int b = -1; b < batches; b++) {
-            double run = 0, t0 = now_ms();
-            for (int i = 0; i < reps; i++) {
-                loom_scope_begin(ctx);
-                loom_eval(probe_graph(which, x, 0));
-                run += loom_last_stats(ctx).run_ms;
-                loom_scope_end(ctx);
-            }
-            if (b >= 0) {
-                w[b] = (now_ms() - t0) * 1e3 / reps;
-                r[b] = run * 1e3 / reps;
-            }
-        }
-        *wall_us = median(w, batches);
-        *run_us = median(r, batches);
-    }
-    loom_ctx_free(ctx);
-}
-
-/* The hidden --disk-probe mode, run in a child process: evaluate the probe
- * graphs with a warm on-disk cache and a cold in-memory one; print JSON. */
-static int disk_probe(const char *dir, int threads)
-{
-    loom_options opt = loom_options_default();
-    opt.threads = threads;
-    opt.cache_dir = dir;
-    loom_ctx *ctx = loom_ctx_new(&opt);
-    if (!ctx)
-        return 1;
-    loom_rng *rng = loom_rng_new_u64(ctx, 7);
-    loom_array *x = loom_rng_standard_normal(rng, LOOM_SHAPE(64, 64),
-                                             LOOM_FLOAT32);
-    loom_eval(x);
-    printf("{");
-    for (int which = 0; which < 3; which++) {
-        loom_scope_begin(ctx);
-        double t0 = now_ms();
-        loom_status st = loom_eval(probe_graph(which, x, 0));
-        double t1 = now_ms();
-        loom_eval_stats s = loom_last_stats(ctx);
-        printf("%s\"%s_load_ms\": %.4f, \"%s_total_ms\": %.4f, "
-               "\"%s_status\": %d",
-               which ? ", " : "", probe_names[which], s.compile_ms,
-               probe_names[which], t1 - t0, probe_names[which], (int)st);
-        loom_scope_end(ctx);
-    }
-    printf("}\n");
-    loom_ctx_free(ctx);
-    return 0;
-}
-
-static void disk_metrics(const bench_opts *o, bench_compile *c)
-{
-    /* make sure the probe kernels are in the run's cache directory */
-    loom_ctx *ctx = new_ctx(o, o->cache_dir);
-    if (ctx) {
-        loom_rng *rng = loom_rng_new_u64(ctx, 7);
-        loom_array *x = loom_rng_standard_normal(rng, LOOM_SHAPE(64, 64),
-                                                 LOOM_FLOAT32);
-        for (int which = 0; which < 3; which++) {
-            loom_scope_begin(ctx);
-            loom_eval(probe_graph(which, x, 0));
-            loom_scope_end(ctx);
-        }
-        loom_ctx_free(ctx);
-    }
-    char exe[512];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0) {
-        snprintf(c->why, sizeof c->why, "cannot find /proc/self/exe");
-        return;
-    }
-    exe[len] = 0;
-    int runs = o->quick ? 3 : 7, n = 0;
-    double first[64], load[64], total[64];
-    for (int r = 0; r < runs; r++) {
-        char cmd[1200];
-        snprintf(cmd, sizeof cmd, "'%s' --disk-probe '%s' --threads %d", exe,
-                 o->cache_dir, o->threads);
-        FILE *p = popen(cmd, "r");
-        char line[1024] = "";
-        if (!p || !fgets(line, sizeof line, p)) {
-            if (p)
-                pclose(p);
-            continue;
-        }
-        pclose(p);
-        double f, g, s, t, st1 = 1, st2 = 1;
-        if (json_num(line, "sigmoid_load_ms", &f) &&
-            json_num(line, "sigmoid_total_ms", &t) &&
-            json_num(line, "gelu_load_ms", &g) &&
-            json_num(line, "softmax_load_ms", &s) &&
-            json_num(line, "gelu_status", &st1) &&
-            json_num(line, "softmax_status", &st2) && st1 == 0 && st2 == 0) {
-            first[n] = f;
-            total[n] = t;
-            load[n] = 0.5 * (g + s);
-            n++;
-        }
-    }
-    c->disk_runs = n;
-    if (n) {
-        c->disk_first_ms = median(first, n);
-        c->disk_first_total_ms = median(total, n);
-        c->disk_load_ms = median(load, n);
-    }
-}
-
-static void compile_metrics(const bench_opts *o, bench_compile *c)
-{
-    fprintf(stderr, "  compile, overhead and disk-cache metrics\n");
-    memset(c, 0, sizeof *c);
-    c->cold_runs = o->quick ? 5 : 9;
-    /* the disk metrics first: the cold compiles clear the kernel cache */
-    c->disk_first_ms = c->disk_load_ms = c->disk_first_total_ms = -1;
-    disk_metrics(o, c);
-    cached_eval(o, 2, 64, 64, &c->small_wall_us, &c->small_run_us);
-    c->small_overhead_us = c->small_wall_us >= 0
-                               ? c->small_wall_us - c->small_run_us
-                               : -1;
-    cached_eval(o, 0, 1, 16, &c->tiny_wall_us, &c->tiny_run_us);
-    c->tiny_overhead_us = c->tiny_wall_us >= 0
-                              ? c->tiny_wall_us - c->tiny_run_us
-                              : -1;
-    {
-        float *x = malloc(64 * 64 * sizeof *x), *y = malloc(64 * 64 * sizeof *y);
-        if (x && y) {
-            for (int i = 0; i < 64 * 64; i++)
-                x[i] = (float)((i * 37) % 101) / 50.0f - 1.0f;
-            int reps = 20000;
-            double t[64];
-            hand_softmax(x, y, 64, 64);
-            for (int b = 0; b < o->runs; b++) {
-                double t0 = now_ms();
-                for (int i = 0; i < reps; i++)
-                    hand_softmax(x, y, 64, 64);
-                t[b] = (now_ms() - t0) * 1e3 / reps;
-            }
-            c->small_hand_us = median(t, o->runs);
-        }
-        free(x);
-        free(y);
-    }
-    c->cold_sigmoid = cold_compile(o, 0, c->cold_runs, c);
-    c->cold_gelu = cold_compile(o, 1, c->cold_runs, c);
-    c->cold_softmax = cold_compile(o, 2, c->cold_runs, c);
+    fprintf(stderr, " %6.1f s\n", (bench_now_ms() - t0) / 1e3);
 }
 
 /* --------------------------------------------------------------- main */
@@ -1000,7 +668,7 @@ static void load_avg(char *buf, size_t n)
 int main(int argc, char **argv)
 {
     if (argc == 5 && !strcmp(argv[1], "--disk-probe"))
-        return disk_probe(argv[2], atoi(argv[4]));
+        return bench_disk_probe(argv[2], atoi(argv[4]));
     /* OpenMP threads of the hand baselines wait passively between
      * parallel regions, as loom's pool does; libgomp reads this only at
      * start-up, hence the re-exec.  An explicit setting is kept. */
@@ -1022,7 +690,7 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
         return rc;
-    double t_start = now_ms();
+    double t_start = bench_now_ms();
 
     /* the thread count: loom's default unless given */
     if (o.threads <= 0) {
@@ -1051,12 +719,12 @@ int main(int argc, char **argv)
     m.threads = o.threads;
     load_avg(m.load_start, sizeof m.load_start);
     m.ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    cpu_name(m.cpu, sizeof m.cpu);
+    bench_cpu_name(m.cpu, sizeof m.cpu);
     fprintf(stderr, "loom-bench%s: %d threads, %d runs per figure\n",
             o.quick ? " --quick" : "", o.threads, o.runs);
     fprintf(stderr, "  measuring STREAM and GEMM\n");
-    measure_stream(&o, &m);
-    measure_gemm(&o, &m);
+    bench_measure_stream(&o, &m);
+    bench_measure_gemm(&o, &m);
 
     wl_result *res = calloc((size_t)bench_nworkloads, sizeof *res);
     int n = 0;
@@ -1065,8 +733,8 @@ int main(int argc, char **argv)
             run_workload(&o, &m, &bench_workloads[i], &res[n++]);
 
     bench_compile comp;
-    compile_metrics(&o, &comp);
-    double total_s = (now_ms() - t_start) / 1e3;
+    bench_compile_metrics(&o, &comp);
+    double total_s = (bench_now_ms() - t_start) / 1e3;
     load_avg(m.load_end, sizeof m.load_end);
 
     report_markdown(stdout, &o, &m, res, n, &comp, total_s);

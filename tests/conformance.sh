@@ -32,8 +32,11 @@ run_one() {
     d=$work/$name
     rm -rf "$d"
     mkdir -p "$d/ref" || exit 1
+    t0=$(date +%s.%N)
     (cd "$d/ref" && PYTHONDONTWRITEBYTECODE=1 timeout "$TMO" "$PY" \
         "$conf/$name.py" >"$d/ref.out" 2>"$d/ref.err"; echo $? >"$d/ref.rc")
+    t1=$(date +%s.%N)
+    echo "$t0 $t1" >"$d/ref.time"
     for m in $MODES; do
         case $m in
         eager) eager=1 ;;
@@ -44,6 +47,9 @@ run_one() {
         (cd "$d/$m" && LOOM_EAGER=$eager LOOM_CACHE_DIR= timeout "$TMO" \
             "$loom" run "$conf/$name.py" >"$d/$m.out" 2>"$d/$m.err"
          echo $? >"$d/$m.rc")
+        t0=$t1
+        t1=$(date +%s.%N)
+        echo "$t0 $t1" >"$d/$m.time"
     done
     "$PY" "$conf/compare.py" "$conf/$name.py" "$d" $MODES >"$d/report" 2>&1
     echo $? >"$d/status"

@@ -93,7 +93,7 @@ int scr_fail(scr_interp *I, const char *fmt, ...) {
     return -1;
 }
 
-static const char *status_class(loom_status s) {
+const char *scr_status_class(loom_status s) {
     switch (s) {
     case LOOM_ERR_VALUE: return "ValueError";
     case LOOM_ERR_TYPE: return "TypeError";
@@ -125,7 +125,7 @@ int scr_wrap(scr_interp *I, loom_array *a, scr_value *out) {
         return scr_fail(I, "out of memory");
     loom_status st = loom_status_of(a);
     if (st != LOOM_OK)
-        return scr_fail(I, "%s: %s", status_class(st), loom_error(a));
+        return scr_fail(I, "%s: %s", scr_status_class(st), loom_error(a));
     record_array(I, a);
     *out = scr_array_new(a);
     return 0;
@@ -184,7 +184,7 @@ static int engine_failure(scr_interp *I, loom_array *const *arrs, int n,
     I->failed = true;
     I->err->line = line;
     I->err->col = col;
-    snprintf(I->err->msg, sizeof I->err->msg, "%s: %s", status_class(st),
+    snprintf(I->err->msg, sizeof I->err->msg, "%s: %s", scr_status_class(st),
              saved);
     return -1;
 }

@@ -301,9 +301,12 @@ static int check_status(scr_interp *I, loom_status st, loom_array **outs,
         return 0;
     for (int i = 0; i < n; i++)
         if (outs[i] && loom_status_of(outs[i]) != LOOM_OK)
-            return scr_fail(I, "%s", loom_error(outs[i]));
+            return scr_fail(I, "%s: %s",
+                            scr_status_class(loom_status_of(outs[i])),
+                            loom_error(outs[i]));
     const char *m = loom_ctx_error(scr_ctx(I));
-    return scr_fail(I, "%s", m && *m ? m : loom_status_name(st));
+    return scr_fail(I, "%s: %s", scr_status_class(st),
+                    m && *m ? m : "the engine failed without a message");
 }
 
 static int get_int(scr_interp *I, scr_value v, const char *what,
@@ -1580,7 +1583,7 @@ H(h_split) {
         if (sec <= 0)
             return scr_fail(I, "ValueError: number sections must be larger "
                                "than 0.");
-        parts = scr_xmalloc((size_t)sec * sizeof *parts);
+        parts = scr_xcalloc((size_t)sec, sizeof *parts);
         n = F->op == 1 ? loom_array_split(x, (int)sec, (int)axis, parts)
                        : loom_split(x, (int)sec, (int)axis, parts);
     } else {
@@ -1588,11 +1591,11 @@ H(h_split) {
         int ni;
         if (int_list(I, ios, "indices_or_sections", idx, 256, &ni) < 0)
             return -1;
-        parts = scr_xmalloc((size_t)(ni + 1) * sizeof *parts);
+        parts = scr_xcalloc((size_t)(ni + 1), sizeof *parts);
         n = loom_split_at(x, ni, idx, (int)axis, parts);
     }
     if (n < 0) {
-        int rc = scr_fail(I, "%s", loom_error(parts[0]));
+        int rc = check_status(I, LOOM_ERR_VALUE, parts, 1);
         free(parts);
         return rc;
     }

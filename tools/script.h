@@ -416,6 +416,8 @@ int scr_fail(scr_interp *I, const char *fmt, ...)
  * current node.  On success stores a new ARRAY value in *out. */
 int scr_wrap(scr_interp *I, loom_array *a, scr_value *out);
 loom_ctx *scr_ctx(scr_interp *I);
+/* The Python exception class NumPy raises for a loom status. */
+const char *scr_status_class(loom_status s);
 
 /* Conversions used by handlers; each returns 0 or -1 with the error set.
  * `what` names the parameter in messages. */

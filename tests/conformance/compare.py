@@ -204,6 +204,14 @@ def run_status(rundir, run):
     return int(s) if s.lstrip("-").isdigit() else None
 
 
+def seconds(rundir, run):
+    try:
+        t0, t1 = read(os.path.join(rundir, run + ".time")).split()
+        return float(t1) - float(t0)
+    except ValueError:
+        return None
+
+
 def tail(text, n=12, indent="      "):
     lines = text.rstrip().splitlines()[-n:]
     return "\n".join(indent + l for l in lines)
@@ -273,21 +281,30 @@ def main(argv):
         return 1
     worst = [(0.0, None, None, 0.0)]
     failed = []
+    unused = [p for p, _, _, _ in tols
+              if not any(fnmatch.fnmatchcase(r, p) for r in refs)]
+    if unused:
+        failed.append(("script", ["tol line matches no saved file: %s" % p
+                                  for p in unused]))
     for run in modes:
         probs = check_run(script, rundir, run, refs, tols, cmp_out, worst)
         if probs:
             failed.append((run, probs))
+    times = [(run, seconds(rundir, run)) for run in ["ref"] + modes]
+    took = " [%s]" % " ".join("%s %.1fs" % (r, t) for r, t in times
+                              if t is not None)
     if not failed:
         w = ""
         if worst[0][1]:
             w = ("; closest to tolerance: %s.npy (%s), %.0f%% of it, "
                  "abs err %.3g" % (worst[0][1], worst[0][2],
                                    100 * worst[0][0], worst[0][3]))
-        print("PASS %s: %d arrays%s, %s%s" % (
+        print("PASS %s: %d arrays%s, %s%s%s" % (
             name, len(refs), " + stdout" if cmp_out else "",
-            "+".join(modes), w))
+            "+".join(modes), w, took))
         return 0
-    print("FAIL %s: %d arrays, %s" % (name, len(refs), "+".join(modes)))
+    print("FAIL %s: %d arrays, %s%s" % (name, len(refs), "+".join(modes),
+                                        took))
     for run, probs in failed:
         print("  [%s] %d problem%s" % (run, len(probs),
                                        "" if len(probs) == 1 else "s"))

@@ -111,6 +111,13 @@ np.save('reduce_stats_stable_var_ax0.npy', np.var(shift_2d, axis=0))
 np.save('reduce_stats_stable_var_ax1.npy', np.var(shift_2d, axis=1))
 np.save('reduce_stats_stable_std_ax1_keep.npy', np.std(shift_2d, axis=1, keepdims=True))
 
+# magnitudes: squares that overflow, subnormal spreads
+mag = np.array([[1e200, -1e200, 3e200], [1e-160, 2e-160, 4e-160], [1e-310, 3e-310, 0.0]])
+np.save('reduce_stats_mag_var.npy', np.var(mag, axis=1))
+np.save('reduce_stats_mag_std.npy', np.std(mag, axis=1))
+np.save('reduce_stats_mag_var_f32.npy', np.var(np.array([1e20, -1e20, 3e20], dtype=np.float32)))
+np.save('reduce_stats_mag_norm_rows.npy', np.linalg.norm(mag, axis=1))
+
 # average
 w3 = np.array([1.0, 2.0, 3.0, 0.5, 0.25, 4.0])
 wi = np.array([1, 2, 3, 4, 5])
