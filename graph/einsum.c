@@ -61,8 +61,9 @@ typedef struct es_spec {
 
 /* A contraction order: step k contracts the operands at positions
  * pos[k][0] < pos[k][1] of the running list (NumPy's einsum_path
- * convention: both are removed and the result appended).  nary: a single
- * step over all operands at once. */
+ * convention: both are removed and the result appended).  nary: after
+ * those steps, one step over every operand left (NumPy's way out when no
+ * pairwise order fits the memory cap). */
 typedef struct es_plan {
     int nsteps;
     int pos[ES_MAXOPS][2];
@@ -486,6 +487,10 @@ typedef struct es_dp {
     double cost[1 << ES_DP_MAX];  /* cheapest cost of computing S */
     uint16_t split[1 << ES_DP_MAX];
     int ids[ES_MAXOPS], nids, next;
+    /* the best partition into blocks contracted by one final step */
+    unsigned blocks[ES_DP_MAX], best[ES_DP_MAX];
+    int nbest;
+    double best_cost;
 } es_dp;
 
 /* Emits the steps of subset s's best tree; returns its id. */
@@ -500,12 +505,46 @@ static int dp_emit(es_dp *d, es_plan *pl, unsigned s)
     return z;
 }
 
+/* Searches the partitions of rest into blocks with a feasible tree each
+ * (nb blocks chosen so far, acc their cost) for the cheapest one finished
+ * by a single step over the blocks' results, within LOOM_MAX_DIMS
+ * labels. */
+static void dp_partitions(es_dp *d, const es_spec *sp, es_set out,
+                          unsigned rest, int nb, double acc)
+{
+    if (acc >= d->best_cost)
+        return;
+    if (!rest) {
+        es_set u = 0;
+        for (int i = 0; i < nb; i++)
+            u |= d->inter[d->blocks[i]];
+        if (nb < 2 || popcount(u) > LOOM_MAX_DIMS)
+            return;
+        double c = acc + flops(sp, u, nb, (u & ~out) != 0);
+        if (c < d->best_cost) {
+            d->best_cost = c;
+            d->nbest = nb;
+            memcpy(d->best, d->blocks, (size_t)nb * sizeof *d->blocks);
+        }
+        return;
+    }
+    unsigned low = rest & -rest;
+    for (unsigned a = rest; a; a = (a - 1) & rest) {
+        if (!(a & low) || !isfinite(d->cost[a]))
+            continue;
+        d->blocks[nb] = a;
+        dp_partitions(d, sp, out, rest & ~a, nb + 1, acc + d->cost[a]);
+    }
+}
+
 /*
  * Exhaustive search over every contraction tree of n <= ES_DP_MAX
  * operands with label sets L: best[S] = min over splits S = A + B of
  * best[A] + best[B] + flops(inter[A] | inter[B]).  Subsets whose
- * intermediate breaks the limits are infeasible.  Returns false when no
- * tree fits.
+ * intermediate breaks the limits are infeasible.  When no tree of all n
+ * fits, the cheapest partition into feasible trees finished by one step
+ * over all of them (pl->nary).  Returns false when neither exists (or
+ * memory is out).
  */
 static bool plan_dp(const es_limits *lim, int n, const es_set *L, es_set out,
                     es_plan *pl)
@@ -541,48 +580,54 @@ static bool plan_dp(const es_limits *lim, int n, const es_set *L, es_set out,
             }
         }
     }
+    d->nids = n;
+    d->next = n;
+    for (int i = 0; i < n; i++)
+        d->ids[i] = i;
+    pl->nsteps = 0;
+    pl->nary = false;
     bool ok = isfinite(d->cost[full]);
     if (ok) {
-        d->nids = n;
-        d->next = n;
-        for (int i = 0; i < n; i++)
-            d->ids[i] = i;
-        pl->nsteps = 0;
         dp_emit(d, pl, full);
+    } else {
+        d->best_cost = INFINITY;
+        d->nbest = 0;
+        dp_partitions(d, sp, out, full, 0, 0);
+        ok = d->nbest > 0;
+        for (int i = 0; i < d->nbest; i++)
+            dp_emit(d, pl, d->best[i]);
+        pl->nary = ok;
     }
     free(d);
     return ok;
 }
 
 /*
- * Greedy: repeatedly contracts the cheapest pair (FLOPs, then the largest
- * drop in stored elements) among pairs that share a label, or among all
- * pairs when none do.  Pairs whose result breaks the limits are skipped;
- * returns false when no pair fits at some step.
+ * Greedy over the m operands with label sets L (updated in place): while
+ * more than one is left, contracts the cheapest pair (FLOPs, then the
+ * largest drop in stored elements) among pairs that share a label, or
+ * among all pairs when none do, skipping pairs whose result breaks the
+ * limits.  Returns false when it gets stuck (*m > 1 then).
  */
-static bool plan_greedy(const es_limits *lim, int n, const es_set *L0,
-                        es_set out, es_plan *pl)
+static bool plan_greedy(const es_limits *lim, es_set *L, int *m, es_set out,
+                        es_plan *pl)
 {
     const es_spec *sp = lim->sp;
-    es_set L[ES_MAXOPS];
-    memcpy(L, L0, (size_t)n * sizeof *L);
-    int m = n;
-    pl->nsteps = 0;
-    while (m > 1) {
-        int bi = -1, bj = -1;
+    while (*m > 1) {
+        int bi = -1, bj = -1, n = *m;
         double bc = INFINITY, bd = INFINITY;
         es_set br = 0;
         for (int pass = 0; pass < 2 && bi < 0; pass++)
-            for (int i = 0; i < m; i++)
-                for (int j = i + 1; j < m; j++) {
+            for (int i = 0; i < n; i++)
+                for (int j = i + 1; j < n; j++) {
                     if (pass == 0 && !(L[i] & L[j]))
                         continue;
                     es_set keep = out;
-                    for (int k = 0; k < m; k++)
+                    for (int k = 0; k < n; k++)
                         if (k != i && k != j)
                             keep |= L[k];
                     es_set u = L[i] | L[j], r = u & keep;
-                    if (!fits(lim, r, m == 2))
+                    if (!fits(lim, r, n == 2))
                         continue;
                     double c = flops(sp, u, 2, (u & ~r) != 0);
                     double dm = set_size(sp, r) - set_size(sp, L[i]) -
@@ -596,10 +641,11 @@ static bool plan_greedy(const es_limits *lim, int n, const es_set *L0,
         pl->pos[pl->nsteps][0] = bi;
         pl->pos[pl->nsteps][1] = bj;
         pl->nsteps++;
-        memmove(&L[bj], &L[bj + 1], (size_t)(m - bj - 1) * sizeof *L);
-        m--;
-        memmove(&L[bi], &L[bi + 1], (size_t)(m - bi - 1) * sizeof *L);
-        L[m - 1] = br;
+        memmove(&L[bj], &L[bj + 1], (size_t)(n - bj - 1) * sizeof *L);
+        n--;
+        memmove(&L[bi], &L[bi + 1], (size_t)(n - bi - 1) * sizeof *L);
+        L[n - 1] = br;
+        *m = n;
     }
     return true;
 }
@@ -628,15 +674,39 @@ static bool plan_left(const es_limits *lim, int n, const es_set *L0,
     return true;
 }
 
+/* Greedy from scratch with the limits; when stuck, one step over what is
+ * left if that fits in LOOM_MAX_DIMS labels, else on without the cap. */
+static bool plan_greedy_all(es_limits *lim, int n, const es_set *L0,
+                            es_set out, es_plan *pl)
+{
+    es_set L[ES_MAXOPS];
+    memcpy(L, L0, (size_t)n * sizeof *L);
+    int m = n;
+    pl->nsteps = 0;
+    pl->nary = false;
+    if (plan_greedy(lim, L, &m, out, pl))
+        return true;
+    es_set all = 0;
+    for (int i = 0; i < m; i++)
+        all |= L[i];
+    if (popcount(all) <= LOOM_MAX_DIMS) {
+        pl->nary = true;
+        return true;
+    }
+    lim->cap = -1;
+    return plan_greedy(lim, L, &m, out, pl);
+}
+
 /*
  * The contraction order loom uses for sp.  Without optimize: left to
  * right (greedy if that would need an intermediate of more than
  * LOOM_MAX_DIMS axes).  With optimize: exhaustive for up to ES_DP_MAX
  * operands, greedy beyond, intermediates capped at NumPy's default memory
- * limit (the largest input or output); when no order fits the cap, one
- * step over all operands as NumPy does, if that fits in LOOM_MAX_DIMS
- * axes, else the best order without the cap.  Returns false only when no
- * order keeps every intermediate within LOOM_MAX_DIMS axes.
+ * limit (the largest input or output); when no order fits the cap, the
+ * operands are contracted in groups and the groups' results in one final
+ * step, as NumPy does, provided that step has at most LOOM_MAX_DIMS
+ * labels; failing that, the best order without the cap.  Returns false
+ * only when no order keeps every intermediate within LOOM_MAX_DIMS axes.
  */
 static bool es_plan_build(const es_spec *sp, bool optimize, es_plan *pl)
 {
@@ -650,7 +720,7 @@ static bool es_plan_build(const es_spec *sp, bool optimize, es_plan *pl)
     if (!optimize) {
         if (plan_left(&lim, n, L, out, pl))
             return true;
-        return plan_greedy(&lim, n, L, out, pl);
+        return plan_greedy_all(&lim, n, L, out, pl);
     }
     lim.cap = set_size(sp, out);
     for (int i = 0; i < n; i++) {
@@ -660,21 +730,12 @@ static bool es_plan_build(const es_spec *sp, bool optimize, es_plan *pl)
         if (s > lim.cap)
             lim.cap = s;
     }
-    bool ok = n <= ES_DP_MAX ? plan_dp(&lim, n, L, out, pl)
-                             : plan_greedy(&lim, n, L, out, pl);
-    if (ok)
+    if (n > ES_DP_MAX)
+        return plan_greedy_all(&lim, n, L, out, pl);
+    if (plan_dp(&lim, n, L, out, pl))
         return true;
-    es_set all = 0;
-    for (int i = 0; i < n; i++)
-        all |= L[i];
-    if (popcount(all) <= LOOM_MAX_DIMS) {
-        pl->nary = true;
-        pl->nsteps = 1;
-        return true;
-    }
     lim.cap = -1;
-    return n <= ES_DP_MAX ? plan_dp(&lim, n, L, out, pl)
-                          : plan_greedy(&lim, n, L, out, pl);
+    return plan_dp(&lim, n, L, out, pl);
 }
 
 /* ---- the report ---- */
@@ -803,14 +864,14 @@ static char *es_report(const es_spec *sp, const es_plan *pl)
 
     es_buf b = {NULL, 0, 0, true}, rows = {NULL, 0, 0, true};
     bprintf(&b, "['einsum_path'");
-    int nsteps = m == 1 ? 1 : pl->nsteps;
+    int nsteps = pl->nsteps + (m == 1 || pl->nary ? 1 : 0);
     double cost = 0, largest = 0;
     int scale = 0;
     es_buf head = {NULL, 0, 0, true};
     join_terms(&head, t, m, out);
     for (int st = 0; st < nsteps; st++) {
         int idx[ES_MAXOPS], k = 0;
-        if (m == 1 || pl->nary)
+        if (st == pl->nsteps)
             for (; k < m; k++)
                 idx[k] = k;
         else {
@@ -1324,7 +1385,7 @@ static es_op contract(es_op a, es_op b, es_set keep, const es_spec *sp,
     return r;
 }
 
-/* One step over all operands (NumPy's fallback when no pairwise order
+/* One step over the operands left (NumPy's way out when no pairwise order
  * fits the memory cap): the broadcast product over every label, summed
  * over the labels not in the output.  The planner has checked that the
  * labels fit in LOOM_MAX_DIMS axes. */
@@ -1382,10 +1443,6 @@ static loom_array *es_build(const es_spec *sp, const es_plan *pl,
         squeeze_broadcast(&cur[i], sp);
         sum_labels(&cur[i], labels_of(&cur[i]) & ~red[i], t);
     }
-    if (pl->nary) {
-        cur[0] = contract_all(cur, m, sp, t);
-        m = 1;
-    }
     for (int st = 0; st < pl->nsteps && m > 1; st++) {
         int a = pl->pos[st][0], b = pl->pos[st][1];
         es_set keep = out;
@@ -1399,6 +1456,10 @@ static loom_array *es_build(const es_spec *sp, const es_plan *pl,
         m--;
         memmove(&cur[a], &cur[a + 1], (size_t)(m - a - 1) * sizeof *cur);
         cur[m - 1] = r;
+    }
+    if (pl->nary && m > 1) {
+        cur[0] = contract_all(cur, m, sp, t);
+        m = 1;
     }
     int perm[LOOM_MAX_DIMS];
     for (int k = 0; k < sp->nout; k++)

@@ -146,6 +146,7 @@ struct loom_ctx {
     char *dump_dir;     /* $LOOM_DUMP */
     int eval_serial;
     loom_eval_stats stats;
+    struct rt_plans *plans; /* the plan cache (runtime/plan.c) */
     /* objects freed with the context (generators...) */
     struct graph_finalizer *fins;
     int nfins, fcap;

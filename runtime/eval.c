@@ -67,10 +67,24 @@ loom_status loom_eval_many(loom_ctx *ctx, loom_array *const *arrs, int n)
         }
     }
     if (todo > 0) {
+        /* a structure seen before runs its cached plan (not when dumping:
+         * a dump shows every stage) */
+        bool hit = false, dumping = ctx->dump_out || ctx->dump_dir;
+        rt_lookup *l = dumping ? NULL : rt_plan_lookup_new();
+        loom_status s = l ? rt_plan_try(ctx, w, todo, l, &hit) : LOOM_OK;
+        if (hit) {
+            rt_plan_lookup_free(l);
+            if (s && !first)
+                first = s;
+            goto done;
+        }
         rt_program p;
-        loom_status s = rt_program_build(ctx, w, todo, &p);
+        s = rt_program_build(ctx, w, todo, &p);
         if (!s)
             s = rt_program_run(&p);
+        if (!s && l)
+            rt_plan_store(ctx, &p, l);
+        rt_plan_lookup_free(l);
         if (s && ctx->status == LOOM_OK)
             graph_ctx_error(ctx, s, "evaluation failed (%s)",
                             loom_status_name(s));
@@ -83,6 +97,7 @@ loom_status loom_eval_many(loom_ctx *ctx, loom_array *const *arrs, int n)
         if (s && !first)
             first = s;
     }
+done:
     if (w != work)
         rt_free(&ctx->alloc, w, (size_t)n * sizeof *w);
     return first;

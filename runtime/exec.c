@@ -283,7 +283,7 @@ static loom_status run_kernel(rt_program *p, int i)
 
 /* The view a call gets of node a: realized, materialized here, or a
  * movement chain over either. */
-static void view_of(const rt_program *p, const loom_array *a, rt_view *v)
+void rt_exec_view(const rt_program *p, const loom_array *a, rt_view *v)
 {
     size_t es = loom_dtype_size(a->dtype);
     v->dtype = (loom_dtype)a->dtype;
@@ -295,7 +295,7 @@ static void view_of(const rt_program *p, const loom_array *a, rt_view *v)
                base->tmp < 0)
             base = base->in[0];
         rt_view bv;
-        view_of(p, base, &bv);
+        rt_exec_view(p, base, &bv);
         int64_t off;
         fuse_view_of(a, base, bv.strides, 0, v->strides, &off);
         v->data = bv.data + off * (int64_t)es;
@@ -325,14 +325,14 @@ static loom_status run_call(rt_program *p, int i)
     c.threads = p->ctx->threads;
     c.nin = node->nin;
     for (int k = 0; k < node->nin && k < RT_CALL_MAXIO; k++)
-        view_of(p, node->in[k], &c.in[k]);
+        rt_exec_view(p, node->in[k], &c.in[k]);
     c.nout = 1;
     for (int o = 0; o < st->nout; o++) {
         loom_array *a = st->out[o];
         int k = a->op == GRAPH_OP_CALL_OUT ? (int)a->attr[0] : 0;
         if (k >= RT_CALL_MAXIO)
             continue;
-        view_of(p, a, &c.out[k]);
+        rt_exec_view(p, a, &c.out[k]);
         if (k + 1 > c.nout)
             c.nout = k + 1;
     }

@@ -56,6 +56,22 @@ loom_status rt_program_build(loom_ctx *ctx, loom_array *const *arrs, int n,
 loom_status rt_program_run(rt_program *p);
 void rt_program_free(rt_program *p);
 
+/* The view a runtime call gets of node a in program p (realized, a slot
+ * of the memory plan, or a movement chain over either). */
+struct rt_view;
+void rt_exec_view(const rt_program *p, const loom_array *a, struct rt_view *v);
+
+/* The plan cache (runtime/plan.c).  rt_plan_try keys the requested graph
+ * and, on a hit, runs the cached template (*hit set; returns its status);
+ * on a miss the caller builds and runs a program, then rt_plan_store
+ * records it under the same key. */
+typedef struct rt_lookup rt_lookup;
+rt_lookup *rt_plan_lookup_new(void);
+void rt_plan_lookup_free(rt_lookup *l);
+loom_status rt_plan_try(loom_ctx *ctx, loom_array *const *arrs, int n,
+                        rt_lookup *l, bool *hit);
+void rt_plan_store(loom_ctx *ctx, const rt_program *p, rt_lookup *l);
+
 /* Writes the chosen dump stages of a built (and run) program. */
 void rt_dump_program(const rt_program *p, FILE *out, unsigned stages);
 
