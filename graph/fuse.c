@@ -413,6 +413,8 @@ static void assign(fstate *s, loom_array *a)
         }
         int k = new_step(s, a, op->kind == GRAPH_CALL ? FUSE_CALL
                                                       : FUSE_KERNEL);
+        if (op->kind == GRAPH_REDUCE && k >= 0)
+            s->split[k] = a->ndim; /* it runs per point of its own domain */
         ni->kernel = k;
         ni->maps[0] = identity_map(a);
         ni->nmaps = 1;

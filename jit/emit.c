@@ -482,6 +482,10 @@ static LLVMValueRef value_uncached(em *e, int v)
     case KV_PARAM:
         return e->params[x->a];
     case KV_VAR:
+        if (!e->loopvar[x->a]) {
+            fail(e, "emit: a loop variable is used outside its loop");
+            return LLVMConstInt(e->i64, 0, 0);
+        }
         return e->loopvar[x->a];
     case KV_IADD:
         return LLVMBuildAdd(B, value(e, x->a), value(e, x->b), "");
