@@ -70,6 +70,7 @@ typedef struct lstate {
     int nreds, rcap;
     bool dry;
     loom_status err;
+    const char *why; /* what went wrong, for the error message */
     /* access vectors seen by the dry pass (loads and index grids), used to
      * decide which domain loops collapse into one */
     aff *vecs;
@@ -81,6 +82,14 @@ typedef struct lstate {
     bool last[LMAXL];
     int64_t extent[LMAXL]; /* emitted loops' extents (domain groups) */
 } lstate;
+
+static void fail(lstate *s, const char *why)
+{
+    if (!s->err) {
+        s->err = LOOM_ERR_INTERNAL;
+        s->why = why;
+    }
+}
 
 static bool grow(lstate *s, void **arr, int *cap, int need, size_t elt)
 {
@@ -152,7 +161,7 @@ static int bind_slot(lstate *s, loom_array *n, bool output)
         if (s->bind[i].node == n && s->bind[i].output == output)
             return i;
     if (s->nbind == s->maxbind) {
-        s->err = LOOM_ERR_INTERNAL;
+        fail(s, "more buffers than a kernel takes");
         return -1;
     }
     int b = jit_buf(s->k, (loom_dtype)n->dtype, output);
@@ -361,7 +370,7 @@ static int lower_reduce(lstate *s, loom_array *n, const frame *f)
             if (!(n->attr[0] >> i & 1))
                 continue;
             if (s->k->nloops == LMAXL) {
-                s->err = LOOM_ERR_INTERNAL;
+                fail(s, "more loops than a kernel takes");
                 return -1;
             }
             memset(&g.x[i], 0, sizeof(aff));
@@ -372,7 +381,7 @@ static int lower_reduce(lstate *s, loom_array *n, const frame *f)
     for (int i = 0; i < s->nreds; i++)
         if (s->reds[i].node == n && s->reds[i].acc >= 0)
             return acc_result(s, &s->reds[i]);
-    s->err = LOOM_ERR_INTERNAL;
+    fail(s, "a reduction is used outside the loops that compute it");
     return -1;
 }
 
@@ -486,7 +495,7 @@ static int lower_uncached(lstate *s, loom_array *n, const frame *f)
         }
         frame g;
         if (!move_frame(n, f, &g)) {
-            s->err = LOOM_ERR_INTERNAL;
+            fail(s, "a reshape is neither a view nor a projection");
             return -1;
         }
         return lower(s, n->in[0], &g);
@@ -512,7 +521,7 @@ static int lower_uncached(lstate *s, loom_array *n, const frame *f)
     if (info->kind == GRAPH_REDUCE)
         return lower_reduce(s, n, f);
     if (info->kind != GRAPH_ELEM) {
-        s->err = LOOM_ERR_INTERNAL;
+        fail(s, "an op the kernel cannot compute inline");
         return -1;
     }
     int args[3] = {-1, -1, -1};
@@ -839,7 +848,7 @@ static lmode choose_mode(lstate *s, const fuse_step *st, int ndom,
 static int bind_scratch(lstate *s)
 {
     if (s->nbind == s->maxbind) {
-        s->err = LOOM_ERR_INTERNAL;
+        fail(s, "more buffers than a kernel takes");
         return -1;
     }
     int b = jit_buf(s->k, LOOM_FLOAT64, false);
@@ -855,7 +864,7 @@ static int bind_scratch(lstate *s)
  */
 loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
                       jit_binding *bind, int maxbind, int *nbind,
-                      int64_t *extent0)
+                      int64_t *extent0, const char **why)
 {
     const fuse_step *st = &plan->steps[step];
     lstate s = {.plan = plan, .step = step, .k = k, .bind = bind,
@@ -934,6 +943,7 @@ loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
     *nbind = s.nbind;
     if (!s.err && k->oom)
         s.err = LOOM_ERR_MEMORY;
+    *why = s.why ? s.why : s.err == LOOM_ERR_MEMORY ? "out of memory" : "";
     if (!s.err)
         jit_kernel_hash(k);
     return s.err;

@@ -25,6 +25,6 @@ typedef struct jit_binding {
  */
 loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
                       jit_binding *bind, int maxbind, int *nbind,
-                      int64_t *extent0);
+                      int64_t *extent0, const char **why);
 
 #endif /* LOOM_LOWER_H */

@@ -53,8 +53,9 @@ static loom_status lower_and_compile(rt_program *p)
         if (st->kind != FUSE_KERNEL)
             continue;
         double t0 = now_ms();
+        const char *why = "";
         loom_status s = jit_lower(plan, i, &ks->k, ks->bind, JIT_MAX_BUFS,
-                                  &ks->nbind, &ks->extent0);
+                                  &ks->nbind, &ks->extent0, &why);
         bool parallel = false;
         for (int j = 0; j < ks->k.nstmts && !parallel; j++)
             parallel = ks->k.stmts[j].op == KS_LOOP &&
@@ -63,8 +64,7 @@ static loom_status lower_and_compile(rt_program *p)
             ks->extent0 = 0;
         p->lower_ms += now_ms() - t0;
         if (s) {
-            graph_ctx_error(ctx, s, "lowering kernel %d failed (%s)", i,
-                            loom_status_name(s));
+            graph_ctx_error(ctx, s, "lowering kernel %d failed: %s", i, why);
             return s;
         }
         kernel_name(&ks->k, st);
