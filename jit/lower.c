@@ -240,10 +240,16 @@ static int load(lstate *s, loom_array *buffer_node, const int64_t *st,
 
 /* ---- frames through movement ---- */
 
-static loom_array *move_base(loom_array *a)
+/* The node under a's chain of movement ops: the first that is not a
+ * movement op, or that the kernel reads from memory. */
+static loom_array *move_base(const lstate *s, loom_array *a)
 {
-    while (graph_ops[a->op].kind == GRAPH_MOVE)
-        a = a->in[0];
+    while (graph_ops[a->op].kind == GRAPH_MOVE) {
+        loom_array *in = a->in[0];
+        if (is_buffer(s, in))
+            return in;
+        a = in;
+    }
     return a;
 }
 
@@ -484,7 +490,7 @@ static int lower_uncached(lstate *s, loom_array *n, const frame *f)
     }
     const graph_opinfo *info = &graph_ops[n->op];
     if (info->kind == GRAPH_MOVE) {
-        loom_array *base = move_base(n);
+        loom_array *base = move_base(s, n);
         if (base->op == GRAPH_OP_CONST && !is_buffer(s, base))
             return lower(s, base, f); /* the same value everywhere */
         if (is_buffer(s, base)) {
