@@ -228,7 +228,10 @@ loom_array *loom_reduce(loom_reduce_op op, loom_array *a, loom_axes axes,
         } else {
             loom_array *cnt = count_valid(a, mask, ft);
             loom_array *mu = loom_divide(sum_mask(nan_to(a, 0), mask, ft), cnt);
-            loom_array *d = nan_to(loom_subtract(a, mu), 0);
+            /* deviations of the NaN positions of the input are 0 (as
+             * NumPy: inf - inf stays a NaN that poisons the result) */
+            loom_array *d = loom_where(loom_isnan(a), graph_const_f(ctx, ft, 0),
+                                       loom_subtract(a, mu));
             loom_array *ss = sum_mask(loom_multiply(d, d), mask, ft);
             loom_array *dof = loom_maximum(
                 loom_subtract(cnt, graph_const_f(ctx, ft, ddof)),
