@@ -897,7 +897,8 @@ loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
     s.nmemo = 0;
     for (int i = 0; i < plan->nnodes; i++)
         s.head[i] = -1;
-    qsort(s.reds, (size_t)s.nreds, sizeof *s.reds, cmp_red);
+    if (s.nreds > 1)
+        qsort(s.reds, (size_t)s.nreds, sizeof *s.reds, cmp_red);
     group_phases(&s);
 
     int nouter = plan_loops(&s, st, k->nloops);
