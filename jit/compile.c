@@ -269,9 +269,11 @@ static char *structure_key(const jit_kernel *k, size_t *len)
         memcpy(p, &z, sizeof z);
         p += sizeof z;
     }
-    memcpy(p, k->accs, (size_t)k->naccs * sizeof(kir_acc));
+    if (k->naccs)
+        memcpy(p, k->accs, (size_t)k->naccs * sizeof(kir_acc));
     p += (size_t)k->naccs * sizeof(kir_acc);
-    memcpy(p, k->bufs, (size_t)k->nbufs * sizeof(kir_buf));
+    if (k->nbufs)
+        memcpy(p, k->bufs, (size_t)k->nbufs * sizeof(kir_buf));
     *len = n;
     return b;
 }

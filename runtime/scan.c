@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCAN(T)                                                           \
+/* Integer scans wrap around like NumPy's (U: the unsigned twin, so the
+ * overflow is defined). */
+#define SCAN(T, U)                                                        \
     static void scan_##T(const T *src, T *dst, int64_t outer, int64_t n,  \
                          int64_t inner, bool prod)                        \
     {                                                                     \
@@ -27,18 +29,18 @@
                 T *dk = d + k * inner, *dp = dk - inner;                  \
                 if (prod)                                                 \
                     for (int64_t j = 0; j < inner; j++)                   \
-                        dk[j] = (T)(dp[j] * sk[j]);                       \
+                        dk[j] = (T)((U)dp[j] * (U)sk[j]);                 \
                 else                                                      \
                     for (int64_t j = 0; j < inner; j++)                   \
-                        dk[j] = (T)(dp[j] + sk[j]);                       \
+                        dk[j] = (T)((U)dp[j] + (U)sk[j]);                 \
             }                                                             \
         }                                                                 \
     }
 
-SCAN(int32_t)
-SCAN(int64_t)
-SCAN(float)
-SCAN(double)
+SCAN(int32_t, uint32_t)
+SCAN(int64_t, uint64_t)
+SCAN(float, float)
+SCAN(double, double)
 
 loom_status rt_call_scan(rt_call *c)
 {

@@ -400,10 +400,11 @@ int scr_pyscalar_binop(scr_op op, scr_value a, scr_value b, scr_value *out,
         case SCR_OP_LSHIFT:
             if (y < 0)
                 return err(msg, msgsize, "negative shift count");
-            if (y >= 63 || (x != 0 && (x << y) >> y != x))
+            /* x * 2**y without shifting a negative value (undefined) */
+            if (y >= 63 || (x != 0 && (int64_t)((uint64_t)x << y) >> y != x))
                 return x == 0 ? (*out = scr_int(0), 0)
                               : err(msg, msgsize, OVERFLOW_MSG);
-            r = x << y;
+            r = (int64_t)((uint64_t)x << y);
             break;
         default:
             if (y < 0)
