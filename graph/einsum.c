@@ -77,10 +77,8 @@ typedef struct es_op {
     int8_t l[LOOM_MAX_DIMS];
 } es_op;
 
-/* Exported for the dump stage; the declaration belongs in graph/graph.h. */
-char *graph_einsum_describe(const char *subscripts, int n, const int *ndims,
-                            const int64_t *const *shapes, bool optimize,
-                            loom_status *status, char *msg, size_t msglen);
+/* Exported for the dump stage (defined below); the declaration belongs in
+ * graph/graph.h. */
 
 /* ---- labels and sets ---- */
 
@@ -213,25 +211,33 @@ static char letter(int l)
     return (char)(l < 26 ? 'a' + l : 'A' + (l - 26));
 }
 
-/* "(2,3)->(2,newaxis,3)": operand i's shape and its shape aligned to the
- * ellipsis dimensions, for the broadcast error. */
+/* "(3,2)->(newaxis,3,2)": operand i's shape, then the same with its
+ * "..." dimensions right-aligned to all of them (newaxis where it has
+ * fewer) -- the broadcast error's operand list. */
 static void remapped(const es_spec *sp, int i, char *buf, size_t n)
 {
-    char a[128], b[256];
+    char a[128], b[320];
     graph_shape_str(a, sizeof a, sp->ndim[i], sp->shape[i]);
     size_t k = 0;
+    int items = 0;
     b[k++] = '(';
     for (int d = 0; d < sp->nell; d++) {
         int64_t ext = -1;
         for (int x = 0; x < sp->ndim[i]; x++)
             if (sp->lab[i][x] == ES_ELL + d)
                 ext = sp->shape[i][x];
-        k += (size_t)snprintf(b + k, sizeof b - k, d ? ",%s" : "%s",
-                              ext < 0 ? "newaxis" : "");
-        if (ext >= 0)
-            k += (size_t)snprintf(b + k, sizeof b - k, "%lld",
-                                  (long long)ext);
+        if (ext < 0)
+            k += (size_t)snprintf(b + k, sizeof b - k, "%snewaxis",
+                                  items++ ? "," : "");
+        else
+            k += (size_t)snprintf(b + k, sizeof b - k, "%s%lld",
+                                  items++ ? "," : "", (long long)ext);
     }
+    for (int x = 0; x < sp->ndim[i]; x++)
+        if (sp->lab[i][x] < ES_ELL)
+            k += (size_t)snprintf(b + k, sizeof b - k, "%s%lld",
+                                  items++ ? "," : "",
+                                  (long long)sp->shape[i][x]);
     snprintf(b + k, sizeof b - k, ")");
     snprintf(buf, n, "%s->%s", a, b);
 }
@@ -274,12 +280,12 @@ static bool check_sizes(es_spec *sp, char *msg)
                 return fail(msg, "Size of label '%c' for operand %d (%lld) "
                                  "does not match previous terms (%lld).",
                             letter(l), i, (long long)ext, (long long)*have);
-            char text[ES_MSG] = "", one[400];
+            char text[ES_MSG] = "", one[460];
             size_t k2 = 0;
             for (int j = 0; j < sp->n && k2 < sizeof text; j++) {
                 remapped(sp, j, one, sizeof one);
-                k2 += (size_t)snprintf(text + k2, sizeof text - k2, "%s ",
-                                       one);
+                k2 += (size_t)snprintf(text + k2, sizeof text - k2, "%s%s",
+                                       j ? " " : "", one);
             }
             return fail(msg, "operands could not be broadcast together with "
                              "remapped shapes [original->remapped]: %s",
@@ -385,6 +391,9 @@ static bool es_parse(const char *subs, int n, const int *ndims,
     for (int i = 0; i < n; i++) {
         const es_term *t = &terms[i];
         int d = ndims[i];
+        if (d < 0 || d > LOOM_MAX_DIMS)
+            return fail(msg, "operand %d has %d dimensions (loom supports "
+                             "up to %d)", i, d, LOOM_MAX_DIMS);
         if (t->nl > d)
             return fail(msg, "einstein sum subscripts string contains too "
                              "many subscripts for operand %d", i);
@@ -483,6 +492,7 @@ static void plan_pair(es_plan *pl, int *ids, int *nids, int x, int y, int z)
 
 /* State of the subset dynamic program. */
 typedef struct es_dp {
+    es_set uni[1 << ES_DP_MAX];   /* labels of the operands in S */
     es_set inter[1 << ES_DP_MAX]; /* labels of the intermediate of S */
     double cost[1 << ES_DP_MAX];  /* cheapest cost of computing S */
     uint16_t split[1 << ES_DP_MAX];
@@ -554,7 +564,7 @@ static bool plan_dp(const es_limits *lim, int n, const es_set *L, es_set out,
     if (!d)
         return false;
     unsigned full = (1u << n) - 1;
-    es_set uni[1 << ES_DP_MAX];
+    es_set *uni = d->uni;
     uni[0] = 0;
     for (unsigned s = 1; s <= full; s++)
         uni[s] = uni[s & (s - 1)] | L[__builtin_ctz(s)];
@@ -932,7 +942,7 @@ static char *es_report(const es_spec *sp, const es_plan *pl)
     bprintf(&b, "  Largest intermediate:  %.3e elements\n", largest);
     bprintf(&b, "%s\n%6s %24s %40s\n%s", dashes, "scaling", "current",
             "remaining", dashes);
-    bprintf(&b, "%s", rows.ok ? rows.s : "");
+    bprintf(&b, "%s", rows.ok && rows.s ? rows.s : "");
     bool ok = b.ok && rows.ok && head.ok;
     free(rows.s);
     free(head.s);
@@ -943,6 +953,15 @@ static char *es_report(const es_spec *sp, const es_plan *pl)
     return b.s;
 }
 
+/*
+ * The einsum_path report (the format of loom_einsum_path) of subscripts
+ * over n operands of ranks ndims and extents shapes, for the order that
+ * loom_einsum(..., optimize) takes.  Returns a malloc'd string the caller
+ * frees with free(); or NULL, with *status and the message (NumPy's
+ * wording, no "einsum:" prefix) in msg[0..msglen) when the subscripts do
+ * not fit the shapes or memory is out.  Needs no context: the dump stage
+ * can call it with the shapes it sees.
+ */
 char *graph_einsum_describe(const char *subscripts, int n, const int *ndims,
                             const int64_t *const *shapes, bool optimize,
                             loom_status *status, char *msg, size_t msglen)
@@ -955,6 +974,9 @@ char *graph_einsum_describe(const char *subscripts, int n, const int *ndims,
     if (!sp) {
         st = LOOM_ERR_MEMORY;
         snprintf(m, sizeof m, "out of memory");
+    } else if (!subscripts || !ndims || !shapes) {
+        st = LOOM_ERR_NULL;
+        snprintf(m, sizeof m, "NULL subscripts or shapes");
     } else if (n < 1 || n > ES_MAXOPS) {
         snprintf(m, sizeof m, n < 1 ? "must specify the einstein sum "
                                       "subscripts string and at least one "
@@ -1065,29 +1087,13 @@ static void sum_labels(es_op *o, es_set s, loom_dtype t)
         o->a = loom_reduce(LOOM_RED_SUM, o->a, ax, false, t, 0);
 }
 
-/* Whether the node under x's chain of views is realized (a buffer). */
-static bool base_realized(const loom_array *x)
-{
-    while (graph_ops[x->op].kind == GRAPH_MOVE)
-        x = x->in[0];
-    return x->buf != NULL;
-}
-
-/*
- * x transposed by perm and then reshaped to s, where the reshape merges
- * axes that the transpose made adjacent.  Over a realized array this is
- * a view when the layout allows (fusion copies otherwise).  Over a
- * computed array, fusion would have to compute it in the transposed
- * order anyway; the transpose is made an explicit copy, because a
- * reshape of a transposed computed array does not lower yet.
- */
+/* x transposed by perm, then reshaped to s (merging axes the transpose
+ * made adjacent).  A view where the layout allows; fusion materializes
+ * the transposed operand otherwise (the copy NumPy's reshape makes). */
 static loom_array *permute_merge(loom_array *x, const int *perm,
                                  loom_shape s)
 {
-    x = loom_transpose(x, perm);
-    if (x->op == GRAPH_OP_PERMUTE && !base_realized(x))
-        x = loom_copy(x);
-    return loom_reshape(x, s);
+    return loom_reshape(loom_transpose(x, perm), s);
 }
 
 /*
@@ -1517,6 +1523,15 @@ loom_array *loom_einsum(const char *subscripts, int n,
         loom_scope_begin(ctx);
         r = loom_keep(es_build(sp, &pl, operands, result_dtype(n, operands)));
         loom_scope_end(ctx);
+        /* dumps show the path chosen (LOOM_DUMP_EINSUM) */
+        if (r->op != GRAPH_OP_ERROR && (ctx->dump_out || ctx->dump_dir)) {
+            loom_status st;
+            char m2[ES_MSG];
+            char *text = graph_einsum_describe(subscripts, n, ndims, shapes,
+                                               optimize, &st, m2, sizeof m2);
+            if (text)
+                graph_ctx_note(ctx, r, subscripts, text);
+        }
     }
     graph_free(ctx, sp, sizeof *sp);
     return r;

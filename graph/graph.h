@@ -105,6 +105,8 @@ struct loom_array {
 
 /* ---- contexts ---- */
 
+#define GRAPH_MAX_NOTES 64
+
 typedef struct graph_scope_entry {
     loom_array *a;
     bool keep;
@@ -147,6 +149,12 @@ struct loom_ctx {
     int eval_serial;
     loom_eval_stats stats;
     struct rt_plans *plans; /* the plan cache (runtime/plan.c) */
+    /* notes for dumps (einsum paths), oldest first */
+    struct graph_note {
+        loom_array *node;
+        char *title, *text;
+    } notes[GRAPH_MAX_NOTES];
+    int nnotes;
     /* objects freed with the context (generators...) */
     struct graph_finalizer *fins;
     int nfins, fcap;
@@ -280,6 +288,18 @@ loom_array *graph_norm_matrix_sv(loom_array *x, double ord, int r, int c,
                                  bool keepdims);
 /* Advanced (integer / boolean array) indexing (graph/build_index.c). */
 loom_array *graph_index_advanced(loom_array *a, int n, const loom_index *idx);
+
+/* The einsum_path report for operands of the given ranks and shapes
+ * (graph/einsum.c): a malloc'd string, or NULL with *status and msg. */
+char *graph_einsum_describe(const char *subscripts, int n, const int *ndims,
+                            const int64_t *const *shapes, bool optimize,
+                            loom_status *status, char *msg, size_t msglen);
+
+/* Attaches a note (title and malloc'd text, taken) to node for dumps: the
+ * einsum stage prints the notes of nodes in an evaluated graph.  Keeps a
+ * reference to node; the context keeps the last GRAPH_MAX_NOTES. */
+void graph_ctx_note(loom_ctx *ctx, loom_array *node, const char *title,
+                    char *text);
 
 /* ---- the optimizer (graph/optimize.c) ---- */
 

@@ -172,10 +172,34 @@ void graph_ctx_forget(loom_ctx *ctx, void *p)
         }
 }
 
+static void note_drop(loom_ctx *ctx, int i)
+{
+    graph_unref(ctx->notes[i].node);
+    graph_strfree(ctx, ctx->notes[i].title);
+    free(ctx->notes[i].text);
+}
+
+void graph_ctx_note(loom_ctx *ctx, loom_array *node, const char *title,
+                    char *text)
+{
+    if (ctx->nnotes == GRAPH_MAX_NOTES) {
+        note_drop(ctx, 0);
+        memmove(ctx->notes, ctx->notes + 1,
+                (GRAPH_MAX_NOTES - 1) * sizeof ctx->notes[0]);
+        ctx->nnotes--;
+    }
+    graph_ref(node);
+    ctx->notes[ctx->nnotes].node = node;
+    ctx->notes[ctx->nnotes].title = graph_strdup(ctx, title ? title : "");
+    ctx->notes[ctx->nnotes++].text = text;
+}
+
 void loom_ctx_free(loom_ctx *ctx)
 {
     if (!ctx)
         return;
+    while (ctx->nnotes > 0)
+        note_drop(ctx, --ctx->nnotes);
     while (ctx->sp > 0) {
         loom_array *a = ctx->stack[--ctx->sp].a;
         graph_unref(a);

@@ -71,7 +71,7 @@ static char *python(const char *code) {
     char *out = capture(cmd, &st);
     ck_assert_msg(st == 0, "python3 failed on:\n%s", code);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    capture(cmd, NULL);
+    free(capture(cmd, NULL));
     free(dir);
     return out;
 }
@@ -542,7 +542,7 @@ START_TEST(npscalar_vs_numpy) {
     ck_assert_int_eq(st, 0);
     ck_assert_str_eq(mine.s, want);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    capture(cmd, NULL);
+    free(capture(cmd, NULL));
     free(dir);
     free(want);
     scr_buf_free(&prog);
@@ -691,7 +691,7 @@ START_TEST(arrays_vs_numpy) {
         free(text);
     }
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    capture(cmd, NULL);
+    free(capture(cmd, NULL));
     free(dir);
     ck_assert_msg(fails == 0, "%d of %d array prints differ from NumPy",
                   fails, total);
@@ -761,7 +761,7 @@ static char *run_loom(const char *args, const char *script, int *status) {
     snprintf(cmd, sizeof cmd, "cd %s && %s %s s.py 2>&1", dir, bin, args);
     char *out = capture(cmd, status);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    capture(cmd, NULL);
+    free(capture(cmd, NULL));
     free(dir);
     return out;
 }
@@ -906,7 +906,7 @@ START_TEST(cli_save_and_print) {
         "print(y, z.dtype, i, i > 0)\n";
     char *dir = tmp_dir(), path[512], cmd[2048];
     snprintf(cmd, sizeof cmd, "mkdir %s/py %s/lm", dir, dir);
-    capture(cmd, NULL);
+    free(capture(cmd, NULL));
     snprintf(path, sizeof path, "%s/s.py", dir);
     write_file(path, SRC);
     int st;
@@ -928,7 +928,7 @@ START_TEST(cli_save_and_print) {
     ck_assert_int_eq(st, 0);
     ck_assert_str_eq(ok, "ok\n");
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    capture(cmd, NULL);
+    free(capture(cmd, NULL));
     free(dir);
     free(want);
     free(got);
