@@ -384,9 +384,14 @@ loom_array *graph_optimize(loom_array *a)
         graph_ref(a);
         return a;
     }
+    /* nodes made while rewriting a carry a's source location */
+    int saved_loc = a->ctx->cur_loc;
+    a->ctx->cur_loc = a->loc;
     loom_array *b = with_optimized_inputs(a);
-    if (!b)
+    if (!b) {
+        a->ctx->cur_loc = saved_loc;
         return NULL;
+    }
     for (size_t i = 0; i < sizeof rules / sizeof *rules && !b->buf; i++) {
         loom_array *r = rules[i].fn(b);
         if (!r)
@@ -394,8 +399,10 @@ loom_array *graph_optimize(loom_array *a)
         loom_array *o = graph_optimize(r);
         graph_unref(r);
         graph_unref(b);
-        if (!o)
+        if (!o) {
+            a->ctx->cur_loc = saved_loc;
             return NULL;
+        }
         b = o;
         break; /* o is a fixpoint already */
     }
@@ -407,5 +414,6 @@ loom_array *graph_optimize(loom_array *a)
     } else {
         a->opt = a;
     }
+    a->ctx->cur_loc = saved_loc;
     return b;
 }

@@ -90,8 +90,11 @@ loom_status loom_eval_many(loom_ctx *ctx, loom_array *const *arrs, int n)
                             loom_status_name(s));
         if (!s) {
             record_stats(ctx, &p, now_ms() - t0);
+            ctx->eval_serial++;
             if (ctx->dump_out)
                 rt_dump_program(&p, ctx->dump_out, ctx->dump_stages);
+            if (ctx->dump_dir)
+                rt_dump_to_dir(&p, ctx->dump_dir);
         }
         rt_program_free(&p);
         if (s && !first)

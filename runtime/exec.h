@@ -72,7 +72,12 @@ loom_status rt_plan_try(loom_ctx *ctx, loom_array *const *arrs, int n,
                         rt_lookup *l, bool *hit);
 void rt_plan_store(loom_ctx *ctx, const rt_program *p, rt_lookup *l);
 
-/* Writes the chosen dump stages of a built (and run) program. */
+/* Writes the chosen dump stages of a built (and run) program
+ * (runtime/dump.c); rt_dump_to_dir writes all of them to a new file in dir
+ * ($LOOM_DUMP). */
 void rt_dump_program(const rt_program *p, FILE *out, unsigned stages);
+void rt_dump_to_dir(const rt_program *p, const char *dir);
+/* The machine's copy bandwidth in GB/s, measured once per process. */
+double rt_machine_bandwidth(void);
 
 #endif /* LOOM_EXEC_H */

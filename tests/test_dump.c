@@ -1,0 +1,139 @@
+/*
+ * test_dump.c -- the dump: every stage appears for a known program,
+ * softmax shows as one fused kernel, a deliberate cut shows its reason,
+ * the JSON form parses, Graphviz output and LOOM_DUMP=DIR files appear.
+ */
+#include "support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Runs f with the dump on and returns what it wrote (malloc'd). */
+static char *dumped(unsigned stages, void (*f)(loom_ctx *))
+{
+    loom_ctx *ctx = ts_ctx();
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(mem);
+    loom_dump(ctx, mem, stages);
+    f(ctx);
+    loom_dump(ctx, NULL, 0);
+    fclose(mem);
+    loom_ctx_free(ctx);
+    return buf;
+}
+
+static loom_array *input(loom_ctx *ctx, int64_t n, int64_t d)
+{
+    loom_rng *g = loom_rng_new_u64(ctx, 3);
+    return loom_rng_standard_normal(g, LOOM_SHAPE(n, d), LOOM_FLOAT32);
+}
+
+static void softmax(loom_ctx *ctx)
+{
+    LOOM_HERE(ctx);
+    loom_array *x = input(ctx, 8, 100);
+    loom_array *e = loom_exp(loom_subtract(x, loom_max(x, 1, true)));
+    loom_array *p = loom_divide(e, loom_sum(e, 1, true));
+    ck_assert_int_eq(loom_eval(p), LOOM_OK);
+}
+
+static void column_center(loom_ctx *ctx)
+{
+    loom_array *x = input(ctx, 50, 16);
+    loom_array *c = loom_subtract(x, loom_mean(x, 0, true));
+    ck_assert_int_eq(loom_eval(c), LOOM_OK);
+}
+
+START_TEST(every_stage_appears)
+{
+    char *s = dumped(LOOM_DUMP_ALL, softmax);
+    const char *want[] = {"-- source", "test_dump.c:", "-- graph as built",
+                          "-- graph after optimization", "-- fusion: 1 step(s)",
+                          "-- memory plan", "-- kernel IR", "parallel for",
+                          "-- llvm (before optimization)", "define",
+                          "-- llvm (after optimization)", "-- asm", "zmm",
+                          "compiled (structure not seen before)", "GB/s",
+                          "GFLOP/s", "rows fused"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        ck_assert_msg(strstr(s, want[i]), "dump lacks '%s'", want[i]);
+    free(s);
+}
+END_TEST
+
+START_TEST(cut_reasons_appear)
+{
+    char *s = dumped(LOOM_DUMP_FUSION, column_center);
+    ck_assert_msg(strstr(s, "-- fusion: 2 step(s)"), "%s", s);
+    ck_assert_msg(strstr(s, "cut ") && strstr(s, "kept axes are not"),
+                  "no reason for the cut in:\n%s", s);
+    free(s);
+}
+END_TEST
+
+START_TEST(json_parses)
+{
+    char *s = dumped(LOOM_DUMP_ALL | LOOM_DUMP_JSON, softmax);
+    char path[] = "/tmp/loom-dump-json-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+    close(fd);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c \"import json,sys; d=json.loads(open('%s')."
+             "read()); assert d['steps'][0]['kind']=='kernel'; "
+             "assert 'kernel_ir' in d['steps'][0]; assert d['nodes']\"",
+             path);
+    ck_assert_msg(system(cmd) == 0, "JSON does not parse:\n%s", s);
+    unlink(path);
+    free(s);
+}
+END_TEST
+
+START_TEST(dot_and_dir)
+{
+    char dir[] = "/tmp/loom-dump-dir-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char dot[600];
+    snprintf(dot, sizeof dot, "%s/g.dot", dir);
+    loom_ctx *ctx = ts_ctx();
+    FILE *null = fopen("/dev/null", "w");
+    loom_dump_dot(ctx, dot);
+    loom_dump(ctx, null, LOOM_DUMP_FUSION);
+    softmax(ctx);
+    loom_ctx_free(ctx);
+    fclose(null);
+    FILE *f = fopen(dot, "r");
+    ck_assert_ptr_nonnull(f);
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    ck_assert_msg(strstr(buf, "digraph") && strstr(buf, "cluster_0"), "%s", buf);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("dump");
+    TCase *t = tcase_create("dump");
+    tcase_add_test(t, every_stage_appears);
+    tcase_add_test(t, cut_reasons_appear);
+    tcase_add_test(t, json_parses);
+    tcase_add_test(t, dot_and_dir);
+    tcase_set_timeout(t, 120);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    return ts_run(suite());
+}
