@@ -48,7 +48,12 @@ typedef struct ninfo {
     cmap maps[MAXMAPS]; /* distinct maps from the kernel's domain */
     int nmaps;          /* > MAXMAPS: too many to track */
     int nconsumers;
+    int depth;          /* ops between it and its kernel's root */
 } ninfo;
+
+/* A kernel computes expressions at most this deep (the JIT lowers them
+ * recursively); a deeper chain is cut and materialized. */
+#define MAX_DEPTH 256
 
 enum { KNONE = -10, KMULTI = -11 };
 
@@ -393,6 +398,10 @@ static void assign(fstate *s, loom_array *a)
         own = true;
         ni->why = "expensive node used by several kernels: computed once";
     }
+    if (!own && ni->depth > MAX_DEPTH && op->kind != GRAPH_MOVE) {
+        own = true;
+        ni->why = "the fused expression is too deep for one kernel";
+    }
     if (!own && op->kind == GRAPH_REDUCE) {
         const char *why = ni->kernel == KMULTI
                               ? "reduction used by several kernels"
@@ -418,6 +427,7 @@ static void assign(fstate *s, loom_array *a)
         ni->kernel = k;
         ni->maps[0] = identity_map(a);
         ni->nmaps = 1;
+        ni->depth = 0;
         a->tmp = k;
         if (ni->why && ni->why_consumer)
             add_cut(s, a, ni->why_consumer, ni->why);
@@ -516,6 +526,8 @@ static void propagate(fstate *s, loom_array *a)
             force(s, in, a, "reshape is not a view of a computed array");
             continue;
         }
+        if (ni->depth + 1 > ii->depth)
+            ii->depth = ni->depth + 1;
         if (ii->kernel == KNONE) {
             ii->kernel = ni->kernel;
         } else if (ii->kernel != ni->kernel) {

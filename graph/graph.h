@@ -232,6 +232,12 @@ void graph_ctx_error(loom_ctx *ctx, loom_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void graph_ctx_error_reset(loom_ctx *ctx);
 
+/* Releases the inputs of a realized node (see graph/node.c). */
+void graph_detach(loom_array *a);
+/* Records a run-time failure on a requested array: it keeps the status
+ * and message (its op stays; ops built on it propagate the error). */
+void graph_fail(loom_array *a, loom_status st, const char *msg);
+
 /* Realizes a as a view of buf (takes a reference). */
 void graph_set_buffer(loom_array *a, rt_buffer *buf, const int64_t *strides,
                       int64_t offset);

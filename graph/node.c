@@ -545,6 +545,51 @@ loom_array *graph_leaf(loom_ctx *ctx, rt_buffer *buf, loom_dtype t, int ndim,
     return a;
 }
 
+/*
+ * Once a has its values it no longer needs its inputs: they are released
+ * (so a loop that evaluates as it goes runs in constant memory), and a
+ * leaves the hash table, since its inputs no longer describe it.
+ */
+void graph_detach(loom_array *a)
+{
+    if ((a->flags & GRAPH_STATIC) || !a->buf)
+        return;
+    loom_ctx *ctx = a->ctx;
+    if (a->flags & GRAPH_INTERNED) {
+        htab_remove(ctx, a);
+        a->flags &= (uint8_t)~GRAPH_INTERNED;
+    }
+    loom_array *drop[4], **in = a->in;
+    int nin = a->nin;
+    loom_array *opt = a->opt && a->opt != a ? a->opt : NULL;
+    a->opt = NULL;
+    a->nin = 0;
+    a->in = a->inl;
+    for (int i = 0; i < nin; i++) {
+        if (nin > 3) {
+            graph_unref(in[i]);
+            continue;
+        }
+        drop[i] = in[i];
+    }
+    if (nin > 3)
+        graph_free(ctx, in, (size_t)nin * sizeof(loom_array *));
+    else
+        for (int i = 0; i < nin; i++)
+            graph_unref(drop[i]);
+    graph_unref(opt);
+}
+
+/* A run-time failure of a's evaluation: a keeps the error. */
+void graph_fail(loom_array *a, loom_status st, const char *msg)
+{
+    if ((a->flags & GRAPH_STATIC) || a->status != LOOM_OK)
+        return;
+    a->status = st;
+    graph_strfree(a->ctx, a->msg);
+    a->msg = graph_strdup(a->ctx, msg ? msg : "evaluation failed");
+}
+
 void graph_set_buffer(loom_array *a, rt_buffer *buf, const int64_t *strides,
                       int64_t offset)
 {
@@ -601,7 +646,7 @@ loom_array *graph_check_inputs(loom_ctx *ctx, const char *opname, int n,
                                       "%s: argument %d is a NULL array",
                                       opname, i + 1)
                        : &null_node;
-        if (in[i]->op == GRAPH_OP_ERROR)
+        if (in[i]->op == GRAPH_OP_ERROR || in[i]->status != LOOM_OK)
             return graph_push(ctx, in[i]);
         if (ctx && in[i]->ctx != ctx)
             return graph_poison(ctx, LOOM_ERR_VALUE,

@@ -373,7 +373,70 @@ static loom_array *with_optimized_inputs(loom_array *a)
     return r;
 }
 
+static loom_array *optimize_node(loom_array *a);
+
+/*
+ * Optimizes a's unoptimized inputs bottom-up first, with an explicit
+ * stack, so that graphs thousands of nodes deep do not recurse deeply:
+ * each node then finds its inputs memoized.
+ */
+static bool prepare(loom_array *a)
+{
+    loom_ctx *ctx = a->ctx;
+    size_t cap = 256, sp = 0;
+    struct fr {
+        loom_array *a;
+        int next;
+    } *st = graph_malloc(ctx, cap * sizeof *st);
+    if (!st)
+        return false;
+    st[sp++] = (struct fr){a, 0};
+    bool ok = true;
+    while (sp > 0 && ok) {
+        struct fr *f = &st[sp - 1];
+        loom_array *x = f->a;
+        if (x->opt || x->buf || f->next >= x->nin) {
+            sp--;
+            if (!x->opt && !x->buf && x != a && sp > 0) {
+                loom_array *o = optimize_node(x);
+                if (!o)
+                    ok = false;
+                else
+                    graph_unref(o);
+            }
+            continue;
+        }
+        loom_array *in = x->in[f->next++];
+        if (in->opt || in->buf || in->nin == 0)
+            continue;
+        if (sp == cap) {
+            struct fr *n = rt_realloc(&ctx->alloc, st, cap * sizeof *st,
+                                      2 * cap * sizeof *st);
+            if (!n) {
+                ok = false;
+                break;
+            }
+            st = n;
+            cap *= 2;
+        }
+        st[sp++] = (struct fr){in, 0};
+    }
+    graph_free(ctx, st, cap * sizeof *st);
+    return ok;
+}
+
 loom_array *graph_optimize(loom_array *a)
+{
+    if (a->opt) {
+        graph_ref(a->opt);
+        return a->opt;
+    }
+    if (!a->buf && a->nin > 0 && !prepare(a))
+        return NULL;
+    return optimize_node(a);
+}
+
+static loom_array *optimize_node(loom_array *a)
 {
     if (a->opt) {
         graph_ref(a->opt);

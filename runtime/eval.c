@@ -38,6 +38,11 @@ static void record_stats(loom_ctx *ctx, const rt_program *p, double total)
     ctx->stats = st;
 }
 
+static const char *loom_error_ctx(const loom_ctx *ctx)
+{
+    return ctx->msg ? ctx->msg : "evaluation failed";
+}
+
 loom_status loom_eval_many(loom_ctx *ctx, loom_array *const *arrs, int n)
 {
     if (!ctx)
@@ -101,6 +106,13 @@ loom_status loom_eval_many(loom_ctx *ctx, loom_array *const *arrs, int n)
             first = s;
     }
 done:
+    /* realized arrays let go of their inputs; failed ones keep the error */
+    for (int i = 0; i < todo; i++) {
+        if (w[i]->buf)
+            graph_detach(w[i]);
+        else if (first)
+            graph_fail(w[i], ctx->status ? ctx->status : first, loom_error_ctx(ctx));
+    }
     if (w != work)
         rt_free(&ctx->alloc, w, (size_t)n * sizeof *w);
     return first;

@@ -129,7 +129,7 @@ static int key_node(keybuf *k, loom_array *a, int32_t stamp, int *next,
 {
     if (a->tmp == stamp)
         return a->tmp2;
-    if (depth > 10000) {
+    if (depth > 1000) {
         k->oom = true; /* too deep to key: not cached */
         return 0;
     }
@@ -145,15 +145,19 @@ static int key_node(keybuf *k, loom_array *a, int32_t stamp, int *next,
         put(k, a->strides, (size_t)a->ndim * sizeof(int64_t));
         put64(k, a->offset);
     } else {
-        int in[256];
-        for (int i = 0; i < a->nin && i < 256; i++)
+        int in[128];
+        if (a->nin > 128) {
+            k->oom = true;
+            return 0;
+        }
+        for (int i = 0; i < a->nin; i++)
             in[i] = key_node(k, a->in[i], stamp, next, leaves, nleaves,
                              maxleaves, depth + 1);
         put64(k, (int64_t)a->op << 16 | a->dtype << 8 | (a->flags & GRAPH_WEAK));
         put64(k, a->ndim);
         put(k, a->shape, (size_t)a->ndim * sizeof(int64_t));
         put64(k, a->nin);
-        for (int i = 0; i < a->nin && i < 256; i++)
+        for (int i = 0; i < a->nin; i++)
             put64(k, in[i]);
         put(k, a->attr, sizeof a->attr);
         put64(k, a->value.i);
