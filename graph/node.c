@@ -10,6 +10,7 @@
  */
 #include "graph/graph.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -114,7 +115,14 @@ loom_ctx *loom_ctx_new(const loom_options *opt)
         ctx->threads = ncpu > 0 ? ncpu : 1;
     ctx->eager = o.eager >= 0 ? o.eager != 0 : env_int("LOOM_EAGER", 0) != 0;
     ctx->cur_loc = -1;
+    /* the disk cache: options, then $LOOM_CACHE_DIR, then ~/.cache/loom */
     const char *cd = o.cache_dir ? o.cache_dir : getenv("LOOM_CACHE_DIR");
+    char home_cache[1024];
+    if (!cd && getenv("HOME") && *getenv("HOME")) {
+        snprintf(home_cache, sizeof home_cache, "%s/.cache/loom",
+                 getenv("HOME"));
+        cd = home_cache;
+    }
     const char *dd = getenv("LOOM_DUMP");
     int64_t cap = 0;
     bool ok = grow(ctx, (void **)&ctx->base, &cap, 8, sizeof(size_t));
