@@ -86,6 +86,8 @@ loom_array *graph_cast(loom_array *a, loom_dtype t)
 
 loom_array *graph_broadcast(loom_array *a, int ndim, const int64_t *shape)
 {
+    if (a->op == GRAPH_OP_ERROR)
+        return a;
     if (a->ndim == ndim &&
         !memcmp(a->shape, shape, (size_t)ndim * sizeof(int64_t)))
         return a;
@@ -195,6 +197,9 @@ static loom_array *apply_rule(loom_ctx *ctx, graph_op op, loom_dtype t,
 static loom_array *elem(graph_op op, loom_dtype rdt, int nin,
                         loom_array **in, bool weak)
 {
+    for (int i = 0; i < nin; i++)
+        if (in[i]->op == GRAPH_OP_ERROR)
+            return in[i];
     graph_tmpl tm;
     graph_tmpl_init(&tm, op, rdt, in[0]->ndim, in[0]->shape);
     tm.nin = nin;

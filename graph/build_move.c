@@ -15,6 +15,8 @@
 static loom_array *move(graph_op op, loom_array *a, int ndim,
                         const int64_t *shape, const int64_t *attr, int nattr)
 {
+    if (a->op == GRAPH_OP_ERROR)
+        return a;
     graph_tmpl tm;
     graph_tmpl_init(&tm, op, a->dtype, ndim, shape);
     tm.flags = a->flags & GRAPH_WEAK;
@@ -44,6 +46,8 @@ static loom_array *axis_error(loom_ctx *ctx, int axis, int ndim)
 
 static loom_array *reshape_to(loom_array *a, int ndim, const int64_t *shape)
 {
+    if (a->op == GRAPH_OP_ERROR)
+        return a;
     if (a->ndim == ndim &&
         !memcmp(a->shape, shape, (size_t)ndim * sizeof(int64_t)))
         return graph_push(a->ctx, a);

@@ -52,6 +52,8 @@ static int64_t reduced_count(const loom_array *a, int64_t mask)
 static loom_array *reduce_node(graph_op op, loom_array *a, int64_t mask,
                                loom_dtype t)
 {
+    if (a->op == GRAPH_OP_ERROR)
+        return a;
     int64_t shape[LOOM_MAX_DIMS];
     for (int i = 0; i < a->ndim; i++)
         shape[i] = (mask >> i & 1) ? 1 : a->shape[i];
@@ -119,6 +121,8 @@ static loom_array *var_mask(loom_array *a, int64_t mask, loom_dtype t,
                             int ddof)
 {
     loom_array *x = graph_cast(a, t);
+    if (x->op == GRAPH_OP_ERROR)
+        return x;
     int64_t shape[LOOM_MAX_DIMS];
     for (int i = 0; i < x->ndim; i++)
         shape[i] = (mask >> i & 1) ? 1 : x->shape[i];

@@ -500,6 +500,11 @@ static loom_array *node_new(loom_ctx *ctx, const graph_tmpl *t)
 
 loom_array *graph_intern_owned(loom_ctx *ctx, const graph_tmpl *t)
 {
+    if (!ctx)
+        return NULL;
+    for (int i = 0; i < t->nin; i++)
+        if (!t->in[i] || t->in[i]->op == GRAPH_OP_ERROR)
+            return NULL; /* an input could not be made (memory) */
     uint64_t h = tmpl_hash(t);
     if (ctx->hcap) {
         for (loom_array *a = ctx->htab[h & (ctx->hcap - 1)]; a; a = a->hnext)
@@ -525,6 +530,9 @@ loom_array *graph_intern_owned(loom_ctx *ctx, const graph_tmpl *t)
 
 loom_array *graph_intern(loom_ctx *ctx, const graph_tmpl *t)
 {
+    for (int i = 0; i < t->nin; i++)
+        if (t->in[i] && t->in[i]->op == GRAPH_OP_ERROR)
+            return t->in[i]; /* the first error, as ops propagate them */
     loom_array *a = graph_intern_owned(ctx, t);
     if (!a)
         return &graph_oom_node;

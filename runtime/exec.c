@@ -177,9 +177,10 @@ loom_status rt_program_build(loom_ctx *ctx, loom_array *const *arrs, int n,
     double t0 = now_ms();
     p->req = rt_malloc(&ctx->alloc, (size_t)n * sizeof(loom_array *));
     p->opt = rt_malloc(&ctx->alloc, (size_t)n * sizeof(loom_array *));
+    if (p->opt)
+        memset(p->opt, 0, (size_t)n * sizeof(loom_array *));
     if (!p->req || !p->opt)
         return LOOM_ERR_MEMORY;
-    memset(p->opt, 0, (size_t)n * sizeof(loom_array *));
     for (int i = 0; i < n; i++) {
         p->req[i] = arrs[i];
         if (!(p->opt[i] = graph_optimize(arrs[i])))
@@ -448,7 +449,8 @@ void rt_program_free(rt_program *p)
     fuse_plan_free(&p->plan);
     if (p->opt)
         for (int i = 0; i < p->nout; i++)
-            graph_unref(p->opt[i]);
+            if (p->opt[i])
+                graph_unref(p->opt[i]);
     rt_free(&ctx->alloc, p->req, (size_t)p->nout * sizeof(loom_array *));
     rt_free(&ctx->alloc, p->opt, (size_t)p->nout * sizeof(loom_array *));
     memset(p, 0, sizeof *p);

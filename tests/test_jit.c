@@ -1,0 +1,202 @@
+/*
+ * test_jit.c -- the JIT stage and the caches: kernels are specialized on
+ * structure, not sizes; the in-memory and on-disk kernel caches and the
+ * plan cache return the same code for the same structure and fresh code
+ * otherwise; generated code uses the host's vector width; a kernel's IR
+ * text is stable.
+ */
+#include "jit/compile.h"
+#include "jit/kir.h"
+#include "support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static loom_array *sigmoid_of(loom_ctx *ctx, const float *x, int64_t n)
+{
+    loom_array *y = loom_array_from(ctx, x, LOOM_FLOAT32, LOOM_SHAPE(n), LOOM_BORROW);
+    return loom_divide(loom_scalar(ctx, 1),
+                       loom_add(loom_scalar(ctx, 1), loom_exp(loom_negative(y))));
+}
+
+START_TEST(sizes_share_kernels)
+{
+    loom_ctx *ctx = ts_ctx();
+    float *x = calloc(5000, sizeof(float));
+    for (int i = 0; i < 5000; i++)
+        x[i] = (float)(i % 100) / 10 - 5;
+    int64_t sizes[] = {7, 1000, 4999};
+    for (int k = 0; k < 3; k++) {
+        loom_scope_begin(ctx);
+        loom_array *s = sigmoid_of(ctx, x, sizes[k]);
+        const float *o = loom_data(s);
+        ck_assert_ptr_nonnull(o);
+        for (int64_t i = 0; i < sizes[k]; i++)
+            ck_assert_msg(fabs(o[i] - 1 / (1 + exp(-(double)x[i]))) < 1e-6,
+                          "n=%lld i=%lld", (long long)sizes[k], (long long)i);
+        loom_eval_stats st = loom_last_stats(ctx);
+        ck_assert_int_eq(st.kernels, 1);
+        /* the first size compiles; the others find the same kernel */
+        if (k > 0)
+            ck_assert_int_eq(st.compiled, 0);
+        loom_scope_end(ctx);
+    }
+    /* a transposed input is a different structure (stride class) */
+    float m[12] = {0};
+    loom_array *a = loom_array_from(ctx, m, LOOM_FLOAT32, LOOM_SHAPE(3, 4), LOOM_COPY);
+    ck_assert_int_eq(loom_eval(loom_exp(loom_T(a))), LOOM_OK);
+    ck_assert_int_eq(loom_last_stats(ctx).compiled, 1);
+    free(x);
+    loom_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(plan_cache_replays_correctly)
+{
+    loom_ctx *ctx = ts_ctx();
+    float x[64];
+    for (int rep = 0; rep < 5; rep++) {
+        for (int i = 0; i < 64; i++)
+            x[i] = (float)((i * 7 + rep * 3) % 11) - 5;
+        loom_scope_begin(ctx);
+        loom_array *z = loom_array_from(ctx, x, LOOM_FLOAT32, LOOM_SHAPE(8, 8), LOOM_COPY);
+        loom_array *e = loom_exp(loom_subtract(z, loom_max(z, 1, true)));
+        loom_array *p = loom_divide(e, loom_sum(e, 1, true));
+        loom_array *c = loom_sum(z, 0, false);
+        loom_array *outs[2] = {p, c};
+        ck_assert_int_eq(loom_eval_many(ctx, outs, 2), LOOM_OK);
+        const float *pp = loom_data(p), *pc = loom_data(c);
+        for (int r = 0; r < 8; r++) {
+            double mx = -1e9, s = 0;
+            for (int j = 0; j < 8; j++)
+                mx = fmax(mx, x[r * 8 + j]);
+            for (int j = 0; j < 8; j++)
+                s += exp(x[r * 8 + j] - mx);
+            for (int j = 0; j < 8; j++)
+                ck_assert(fabs(pp[r * 8 + j] - exp(x[r * 8 + j] - mx) / s) < 1e-6);
+        }
+        for (int j = 0; j < 8; j++) {
+            double s = 0;
+            for (int r = 0; r < 8; r++)
+                s += x[r * 8 + j];
+            ck_assert(fabs(pc[j] - s) < 1e-5);
+        }
+        loom_scope_end(ctx);
+    }
+    loom_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(disk_cache_is_used)
+{
+    char dir[] = "/tmp/loom-jit-cache-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    loom_options o = loom_options_default();
+    o.cache_dir = dir;
+    float x[100] = {0};
+    /* a structure unlikely to be in this process's cache yet */
+    loom_ctx *ctx = loom_ctx_new(&o);
+    loom_array *y = loom_array_from(ctx, x, LOOM_FLOAT32, LOOM_SHAPE(100),
+                                    LOOM_COPY);
+    loom_array *z = loom_cbrt(loom_arcsinh(loom_add(y, loom_scalar(ctx, 0.25))));
+    ck_assert_int_eq(loom_eval(z), LOOM_OK);
+    loom_ctx_free(ctx);
+    /* forget the in-memory cache: the same structure loads from disk... */
+    loom_kernel_cache_clear();
+    ctx = loom_ctx_new(&o);
+    y = loom_array_from(ctx, x, LOOM_FLOAT32, LOOM_SHAPE(100), LOOM_COPY);
+    z = loom_cbrt(loom_arcsinh(loom_add(y, loom_scalar(ctx, 0.25))));
+    ck_assert_int_eq(loom_eval(z), LOOM_OK);
+    ck_assert_double_eq_tol(loom_item(z, (int64_t[]){0}), cbrt(asinh(0.25)), 1e-6);
+    loom_ctx_free(ctx);
+    /* ...and object files are there */
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "ls %s/*.o >/dev/null 2>&1 && ls %s/*.key >/dev/null 2>&1",
+             dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(code_uses_the_vector_width)
+{
+    jit_kernel k;
+    rt_alloc a = {rt_default_alloc, NULL};
+    jit_kernel_init(&k, &a);
+    /* for i in [lo, hi): b1[i] = exp(b0[i]) over float32 */
+    int b0 = jit_buf(&k, LOOM_FLOAT32, false), b1 = jit_buf(&k, LOOM_FLOAT32, true);
+    k.nloops = 1;
+    int n = jit_param(&k, 1024);
+    int i = jit_val(&k, (kir_val){.op = KV_VAR, .dtype = LOOM_INT64, .a = 0, .b = -1, .c = -1});
+    int ld = jit_val(&k, (kir_val){.op = KV_LOAD, .dtype = LOOM_FLOAT32, .a = b0, .b = i, .c = -1});
+    int ex = jit_val(&k, (kir_val){.op = KV_ALU, .dtype = LOOM_FLOAT32, .gop = GRAPH_OP_EXP,
+                                   .a = ld, .b = -1, .c = -1});
+    jit_stmt(&k, KS_LOOP, 0, n, KIR_LOOP_PARALLEL);
+    jit_stmt(&k, KS_STORE, b1, i, ex);
+    jit_stmt(&k, KS_END, -1, -1, -1);
+    jit_kernel_hash(&k);
+    snprintf(k.name, sizeof k.name, "test_exp");
+    jit_texts t;
+    char err[256];
+    ck_assert_msg(jit_texts_make(&k, true, true, true, &t, err, sizeof err), "%s", err);
+    ck_assert_ptr_nonnull(strstr(t.llvm, "define"));
+    ck_assert_msg(strstr(t.asm_text, "zmm") || strstr(t.asm_text, "ymm"),
+                  "the exp loop is not vectorized:\n%s", t.asm_text);
+    jit_texts_free(&t);
+    /* and it runs */
+    jit_compile_info info;
+    jit_fn fn = jit_get(&k, "", &info, err, sizeof err);
+    ck_assert_msg(fn != NULL, "%s", err);
+    float in[1024], out[1024];
+    for (int j = 0; j < 1024; j++)
+        in[j] = (float)j / 100 - 5;
+    void *bufs[2] = {in, out};
+    fn(bufs, k.params, 0, 1024);
+    for (int j = 0; j < 1024; j++)
+        ck_assert(fabs(out[j] - exp(in[j])) <= 4e-7 * exp(in[j]));
+    jit_kernel_free(&k);
+}
+END_TEST
+
+START_TEST(kernel_ir_prints)
+{
+    loom_ctx *ctx = ts_ctx();
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    loom_dump(ctx, f, LOOM_DUMP_KERNEL);
+    loom_array *x = loom_arange(ctx, 0, 12, 1, LOOM_FLOAT32);
+    loom_array *s = loom_sum(loom_reshape(x, LOOM_SHAPE(3, 4)), 1, false);
+    ck_assert_int_eq(loom_eval(s), LOOM_OK);
+    loom_dump(ctx, NULL, 0);
+    fclose(f);
+    ck_assert_msg(strstr(buf, "parallel for i0 in 0..p0:") &&
+                      strstr(buf, "= sum identity") && strstr(buf, "acc0 = sum(acc0,"),
+                  "%s", buf);
+    free(buf);
+    loom_ctx_free(ctx);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("jit");
+    TCase *t = tcase_create("jit");
+    tcase_add_test(t, sizes_share_kernels);
+    tcase_add_test(t, plan_cache_replays_correctly);
+    tcase_add_test(t, disk_cache_is_used);
+    tcase_add_test(t, code_uses_the_vector_width);
+    tcase_add_test(t, kernel_ir_prints);
+    tcase_set_timeout(t, 120);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    return ts_run(suite());
+}
