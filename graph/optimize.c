@@ -12,6 +12,8 @@
  *   movement      reshape/transpose/broadcast/slice chains compose
  *   iota          movement of an index grid folds into the grid
  *   tanh_sigmoid  1 + tanh(z) becomes 2 * sigmoid(2z) (GELU's tanh form)
+ *   gemm_scale    (c * A) @ B becomes c * (A @ B): the scale joins the
+ *                 product's epilogue
  *   push_reshape  a reshape of an elementwise op moves to its inputs, so
  *                 that it ends up as a view of a buffer, not a copy
  *   reshape_copy  a reshape that no view of a realized array can express
@@ -365,10 +367,60 @@ static loom_array *rule_tanh_sigmoid(loom_array *a)
     return r;
 }
 
+/* The constant c broadcast to a's shape (owned), or NULL. */
+static loom_array *uniform_like(const loom_array *a, graph_scalar c)
+{
+    graph_tmpl t;
+    graph_tmpl_init(&t, GRAPH_OP_CONST, (loom_dtype)a->dtype, 0, NULL);
+    t.value = c;
+    loom_array *k = graph_intern_owned(a->ctx, &t);
+    if (!k || a->ndim == 0)
+        return k;
+    int64_t ones[LOOM_MAX_DIMS] = {1, 1, 1, 1, 1, 1, 1, 1};
+    loom_array *r = move_like(k, GRAPH_OP_RESHAPE, a->ndim, ones, NULL);
+    graph_unref(k);
+    if (!r)
+        return NULL;
+    loom_array *e = move_like(r, GRAPH_OP_EXPAND, a->ndim, a->shape, NULL);
+    graph_unref(r);
+    return e;
+}
+
+/* (c * A) @ B == c * (A @ B): the scale moves to the product's epilogue,
+ * so the operand needs no pass of its own before the GEMM. */
+static loom_array *rule_gemm_scale(loom_array *a)
+{
+    if (a->op != GRAPH_OP_MATMUL || !graph_is_float((loom_dtype)a->dtype))
+        return NULL;
+    for (int side = 0; side < 2; side++) {
+        loom_array *m = a->in[side];
+        if (m->op != GRAPH_OP_MUL)
+            continue;
+        graph_scalar c;
+        int k = uniform(m->in[0], &c) ? 0 : uniform(m->in[1], &c) ? 1 : -1;
+        if (k < 0 || m->in[1 - k]->dtype != m->dtype)
+            continue;
+        loom_array *ins[2] = {a->in[0], a->in[1]};
+        ins[side] = m->in[1 - k];
+        loom_array *prod = make(a, GRAPH_OP_MATMUL, 2, ins, NULL);
+        loom_array *cs = prod ? uniform_like(a, c) : NULL;
+        loom_array *r = NULL;
+        if (cs) {
+            loom_array *in2[2] = {prod, cs};
+            r = make(a, GRAPH_OP_MUL, 2, in2, NULL);
+        }
+        graph_unref(prod);
+        graph_unref(cs);
+        return r;
+    }
+    return NULL;
+}
+
 static const struct {
     const char *name;
     rule_fn fn;
 } rules[] = {
+    {"gemm_scale", rule_gemm_scale},
     {"tanh_sigmoid", rule_tanh_sigmoid},
     {"fold", rule_fold},
     {"identity", rule_identity},
