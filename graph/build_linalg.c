@@ -470,6 +470,20 @@ static loom_array *la_call(rt_call_id id, int nin, loom_array *const *in,
                       nparams);
 }
 
+/*
+ * A call with several results (slogdet, eigh, svd, qr, lstsq).  Output 0
+ * is a placeholder nobody reads; the results are CALL_OUTs 1.., so the
+ * call node is never requested nor realized, and each result can be
+ * evaluated alone and in any order (a result that an earlier run did not
+ * make runs the call again).
+ */
+static loom_array *la_multi(rt_call_id id, int nin, loom_array *const *in,
+                            const int64_t *params, int nparams)
+{
+    return graph_call(in[0]->ctx, id, nin, in, LOOM_BOOL, 0, NULL, params,
+                      nparams);
+}
+
 /* Output k of call c with shape batch(c's input) + core. */
 static loom_array *la_out(loom_array *c, int k, loom_dtype t, int ncore,
                           int64_t c0, int64_t c1)
@@ -572,8 +586,9 @@ loom_status loom_linalg_slogdet(loom_array *a, loom_array **sign,
         return fail_all(bad, sign, logabsdet, NULL, NULL);
     loom_array *in = la_in(a);
     loom_dtype t = la_type(a);
-    loom_array *s = la_call(RT_CALL_SLOGDET, 1, &in, t, 0, 0, 0, NULL, 0);
-    loom_array *l = la_out(s, 1, t, 0, 0, 0);
+    loom_array *c = la_multi(RT_CALL_SLOGDET, 1, &in, NULL, 0);
+    loom_array *s = la_out(c, 1, t, 0, 0, 0);
+    loom_array *l = la_out(c, 2, t, 0, 0, 0);
     if (sign)
         *sign = s;
     if (logabsdet)
@@ -594,6 +609,7 @@ loom_array *loom_linalg_cholesky(loom_array *a)
 
 /* ---- eigh ---- */
 
+/* The eigh call of a: output 1 is w, output 2 (with vectors) v. */
 static loom_array *eigh_call(loom_array *a, char uplo, bool vectors)
 {
     loom_array *bad = graph_check_inputs(a ? a->ctx : NULL, "eigh", 1, &a);
@@ -604,10 +620,9 @@ static loom_array *eigh_call(loom_array *a, char uplo, bool vectors)
                             "UPLO argument must be 'L' or 'U'");
     if ((bad = la_check(a, true)))
         return bad;
-    int64_t n = a->shape[a->ndim - 1];
     int64_t p[2] = {uplo == 'U', vectors};
     loom_array *in = la_in(a);
-    return la_call(RT_CALL_EIGH, 1, &in, la_type(a), 1, n, 0, p, 2);
+    return la_multi(RT_CALL_EIGH, 1, &in, p, 2);
 }
 
 loom_status loom_linalg_eigh(loom_array *a, char uplo, loom_array **w,
@@ -616,32 +631,43 @@ loom_status loom_linalg_eigh(loom_array *a, char uplo, loom_array **w,
     loom_array *c = eigh_call(a, uplo, v != NULL);
     if (c->op == GRAPH_OP_ERROR)
         return fail_all(c, w, v, NULL, NULL);
+    const loom_array *x = c->in[0];
+    int64_t n = x->shape[x->ndim - 1];
+    loom_dtype t = la_type(a);
+    loom_array *wo = la_out(c, 1, t, 1, n, 0);
     if (w)
-        *w = c;
-    if (v) {
-        int64_t n = c->shape[c->ndim - 1];
-        *v = la_out(c, 1, (loom_dtype)c->dtype, 2, n, n);
-        return (*v)->status;
-    }
-    return LOOM_OK;
+        *w = wo;
+    if (v)
+        *v = la_out(c, 2, t, 2, n, n);
+    return v && (*v)->status ? (*v)->status : wo->status;
 }
 
 loom_array *loom_linalg_eigvalsh(loom_array *a, char uplo)
 {
-    return eigh_call(a, uplo, false);
+    loom_array *c = eigh_call(a, uplo, false);
+    if (c->op == GRAPH_OP_ERROR)
+        return c;
+    const loom_array *x = c->in[0];
+    return la_out(c, 1, la_type(a), 1, x->shape[x->ndim - 1], 0);
 }
 
 /* ---- svd and what is built on it ---- */
 
-/* The SVD call of a (checked stack): output 0 is s; with uv, outputs 1
- * and 2 are u and vh. */
+/* The SVD call of a (checked stack): output 1 is s; with uv, outputs 2
+ * and 3 are u and vh. */
 static loom_array *svd_call(loom_array *a, bool full, bool uv)
 {
-    int64_t m = a->shape[a->ndim - 2], n = a->shape[a->ndim - 1];
-    int64_t k = m < n ? m : n;
     int64_t p[2] = {uv && full, uv};
     loom_array *in = la_in(a);
-    return la_call(RT_CALL_SVD, 1, &in, la_type(a), 1, k, 0, p, 2);
+    return la_multi(RT_CALL_SVD, 1, &in, p, 2);
+}
+
+/* The singular values of the stack a (checked). */
+static loom_array *svd_values(loom_array *a)
+{
+    int64_t m = a->shape[a->ndim - 2], n = a->shape[a->ndim - 1];
+    return la_out(svd_call(a, false, false), 1, la_type(a), 1, m < n ? m : n,
+                  0);
 }
 
 loom_status loom_linalg_svd(loom_array *a, bool full_matrices,
@@ -658,15 +684,16 @@ loom_status loom_linalg_svd(loom_array *a, bool full_matrices,
     loom_array *c = svd_call(a, full_matrices, compute_uv);
     if (c->op == GRAPH_OP_ERROR)
         return fail_all(c, u, s, vh, NULL);
-    loom_dtype t = (loom_dtype)c->dtype;
+    loom_dtype t = la_type(a);
+    loom_array *so = la_out(c, 1, t, 1, k, 0);
     if (s)
-        *s = c;
+        *s = so;
     if (u)
-        *u = compute_uv ? la_out(c, 1, t, 2, m, full_matrices ? m : k) : NULL;
+        *u = compute_uv ? la_out(c, 2, t, 2, m, full_matrices ? m : k) : NULL;
     if (vh)
-        *vh = compute_uv ? la_out(c, 2, t, 2, full_matrices ? n : k, n)
+        *vh = compute_uv ? la_out(c, 3, t, 2, full_matrices ? n : k, n)
                          : NULL;
-    loom_status st = LOOM_OK;
+    loom_status st = so->status;
     if (u && *u && (*u)->status)
         st = (*u)->status;
     if (vh && *vh && (*vh)->status)
@@ -688,7 +715,7 @@ loom_array *graph_norm_matrix_sv(loom_array *x, double ord, int r, int c,
     perm[np++] = c;
     loom_array *y = loom_transpose(x, perm);
     CHECK1("norm", y);
-    loom_array *s = svd_call(y, false, false);
+    loom_array *s = svd_values(y);
     loom_array *v = ord == 2    ? loom_max(s, -1, false)
                     : ord == -2 ? loom_min(s, -1, false)
                                 : loom_sum(s, -1, false);
@@ -709,7 +736,7 @@ loom_array *loom_linalg_matrix_rank(loom_array *a, double tol)
                                    LOOM_ALL, false),
                           LOOM_INT64);
     int64_t m = a->shape[a->ndim - 2], n = a->shape[a->ndim - 1];
-    loom_array *s = svd_call(a, false, false);
+    loom_array *s = svd_values(a);
     loom_array *cut;
     if (tol < 0) {
         /* S.max(-1, keepdims) * max(M, N) * eps, in S's dtype */
@@ -790,15 +817,15 @@ loom_status loom_linalg_qr(loom_array *a, const char *mode, loom_array **q,
     loom_dtype t = la_type(a);
     int64_t p = md;
     loom_array *in = la_in(a);
-    loom_array *c = la_call(RT_CALL_QR, 1, &in, t, 2, md == 1 ? m : k, n, &p,
-                            1);
+    loom_array *c = la_multi(RT_CALL_QR, 1, &in, &p, 1);
+    loom_array *ro = la_out(c, 1, t, 2, md == 1 ? m : k, n);
     if (r)
-        *r = c;
+        *r = ro;
     if (q)
-        *q = md == 2 ? NULL : la_out(c, 1, t, 2, m, md == 1 ? m : k);
+        *q = md == 2 ? NULL : la_out(c, 2, t, 2, m, md == 1 ? m : k);
     if (q && *q && (*q)->status)
         return (*q)->status;
-    return c->status;
+    return ro->status;
 }
 
 /* ---- lstsq ---- */
@@ -835,12 +862,13 @@ loom_status loom_linalg_lstsq(loom_array *a, loom_array *b, double rcond,
     memcpy(&p, &rcond, sizeof p);
     loom_array *in[2] = {la_in(a), la_in(B)};
     int64_t xs[2] = {n, nrhs};
-    loom_array *c = graph_call(ctx, RT_CALL_LSTSQ, 2, in, t, 2, xs, &p, 1);
+    loom_array *c = la_multi(RT_CALL_LSTSQ, 2, in, &p, 1);
     int64_t nres = m > n ? nrhs : 0, k = m < n ? m : n;
-    loom_array *res = graph_call_out(c, 1, t, 1, &nres);
-    loom_array *rk = graph_call_out(c, 2, LOOM_INT32, 0, NULL);
-    loom_array *s = graph_call_out(c, 3, t, 1, &k);
-    loom_array *xo = vec ? loom_reshape(c, LOOM_SHAPE(n)) : c;
+    loom_array *xc = graph_call_out(c, 1, t, 2, xs);
+    loom_array *res = graph_call_out(c, 2, t, 1, &nres);
+    loom_array *rk = graph_call_out(c, 3, LOOM_INT32, 0, NULL);
+    loom_array *s = graph_call_out(c, 4, t, 1, &k);
+    loom_array *xo = vec ? loom_reshape(xc, LOOM_SHAPE(n)) : xc;
     loom_array *all[4] = {xo, res, rk, s};
     for (int i = 0; i < 4; i++)
         if (all[i]->status)

@@ -11,8 +11,9 @@
  * passed as is, with a transpose flag; others are gathered, one matrix at
  * a time.  Shapes pick the routine as NumPy does: dot for vector . vector,
  * gemv when one side is a vector, syrk for A @ A.T over the same memory,
- * gemm otherwise.  A stack times one shared matrix whose rows lie evenly
- * in memory is folded into a single tall gemm.
+ * gemm otherwise; a product of a few thousand multiply-adds is a plain
+ * loop, cheaper than a BLAS call.  A stack times one shared matrix whose
+ * rows lie evenly in memory is folded into a single tall gemm.
  *
  * Threads: a large product runs one BLAS call at a time with OpenBLAS
  * using c->threads threads; a stack of small products runs its members in
@@ -35,6 +36,9 @@
 /* Products below this many multiply-adds run in parallel over the batch
  * rather than inside BLAS. */
 #define MM_SMALL (1 << 18)
+/* Products below this many multiply-adds are plain loops: a BLAS call
+ * costs more than the arithmetic. */
+#define MM_TINY 2048
 
 /* A matrix as row-major BLAS takes it: transposed or not, and its leading
  * dimension. */
@@ -126,6 +130,7 @@ typedef struct mm_job {
     int64_t M, N, K; /* M is the folded row count when folding */
     bool dbl;
     size_t es;
+    bool tiny;       /* plain loops rather than BLAS */
     bool fold;       /* the stack is one tall product */
     int64_t fold_rs; /* its row stride */
     size_t tmp_bytes; /* gather room one product may need */
@@ -225,16 +230,75 @@ static void float_product(const mm_job *j, int64_t M, mop a, mop b,
     }
 }
 
-static mop operand(const rt_view *v, int nb, int64_t bt, int64_t rows,
-                   int64_t cols, int64_t rs, int64_t cs, size_t es)
+/* The operand of every batch but its base pointer. */
+static mop operand(const rt_view *v, int64_t rows, int64_t cols, int64_t rs,
+                   int64_t cs)
 {
     mop m;
-    m.p = v->data + batch_offset(v, nb, bt) * (int64_t)es;
+    m.p = v->data;
     m.rs = rs;
     m.cs = cs;
     m.ok = blas_layout(rows, cols, rs, cs, &m.m);
     return m;
 }
+
+/* An odometer over the batch axes shared by a and b, tracking the
+ * element offset of the current batch in each. */
+typedef struct bwalk {
+    const rt_view *a, *b;
+    int nb;
+    int64_t idx[LOOM_MAX_DIMS];
+    int64_t oa, ob;
+} bwalk;
+
+static void bwalk_init(bwalk *w, const rt_view *a, const rt_view *b, int nb,
+                       int64_t bt)
+{
+    w->a = a;
+    w->b = b;
+    w->nb = nb;
+    w->oa = batch_offset(a, nb, bt);
+    w->ob = batch_offset(b, nb, bt);
+    for (int d = nb - 1; d >= 0; d--) {
+        w->idx[d] = bt % a->shape[d];
+        bt /= a->shape[d];
+    }
+}
+
+static void bwalk_next(bwalk *w)
+{
+    for (int d = w->nb - 1; d >= 0; d--) {
+        w->oa += w->a->strides[d];
+        w->ob += w->b->strides[d];
+        if (++w->idx[d] < w->a->shape[d])
+            return;
+        w->oa -= w->a->shape[d] * w->a->strides[d];
+        w->ob -= w->b->shape[d] * w->b->strides[d];
+        w->idx[d] = 0;
+    }
+}
+
+/* A tiny product as a plain loop in T reading the operands through their
+ * strides: one register accumulator per output, k ascending. */
+#define TINY_PRODUCT(NAME, T)                                             \
+    static void NAME(const mm_job *j, const mop *a, const mop *b, char *pc) \
+    {                                                                     \
+        int64_t M = j->M, N = j->N, K = j->K;                             \
+        int64_t ars = a->rs, acs = a->cs, brs = b->rs, bcs = b->cs;       \
+        const T *pa = (const T *)(const void *)a->p;                      \
+        const T *pb = (const T *)(const void *)b->p;                      \
+        T *c = (T *)(void *)pc;                                           \
+        for (int64_t i = 0; i < M; i++)                                   \
+            for (int64_t jj = 0; jj < N; jj++) {                          \
+                T acc = 0;                                                \
+                for (int64_t k = 0; k < K; k++)                           \
+                    acc += pa[i * ars + k * acs] * pb[k * brs + jj * bcs]; \
+                c[i * N + jj] = acc;                                      \
+            }                                                             \
+    }
+
+TINY_PRODUCT(tiny_f32, float)
+TINY_PRODUCT(tiny_f64, double)
 
 /* Products of batches [lo, hi): the pool's task. */
 static void float_range(void *ud, int64_t lo, int64_t hi)
@@ -248,13 +312,22 @@ static void float_range(void *ud, int64_t lo, int64_t hi)
         return;
     }
     int64_t ars = j->fold ? j->fold_rs : a->strides[nd - 2];
-    for (int64_t bt = lo; bt < hi; bt++) {
-        mop pa = operand(a, j->nb, bt, j->M, j->K, ars, a->strides[nd - 1],
-                         j->es);
-        mop pb = operand(b, j->nb, bt, j->K, j->N, b->strides[nd - 2],
-                         b->strides[nd - 1], j->es);
-        float_product(j, j->M, pa, pb,
-                      j->o->data + bt * j->M * j->N * (int64_t)j->es, tmp);
+    int64_t es = (int64_t)j->es;
+    mop a0 = operand(a, j->M, j->K, ars, a->strides[nd - 1]);
+    mop b0 = operand(b, j->K, j->N, b->strides[nd - 2], b->strides[nd - 1]);
+    bwalk w;
+    bwalk_init(&w, a, b, j->fold ? 0 : j->nb, lo);
+    for (int64_t bt = lo; bt < hi; bt++, bwalk_next(&w)) {
+        mop pa = a0, pb = b0;
+        pa.p += w.oa * es;
+        pb.p += w.ob * es;
+        char *pc = j->o->data + bt * j->M * j->N * es;
+        if (j->tiny && j->dbl)
+            tiny_f64(j, &pa, &pb, pc);
+        else if (j->tiny)
+            tiny_f32(j, &pa, &pb, pc);
+        else
+            float_product(j, j->M, pa, pb, pc, tmp);
     }
     free(tmp);
 }
@@ -288,6 +361,12 @@ static bool can_fold(const rt_view *a, const rt_view *b, int nb, int64_t *rs)
     return len <= INT_MAX;
 }
 
+/*
+ * A float stack: folded into one product when it can be, plain loops for
+ * tiny products, then either the batches in parallel on loom's pool (small
+ * products, BLAS single-threaded) or one after another with OpenBLAS on
+ * c->threads threads.  Fails only when gather room cannot be allocated.
+ */
 static loom_status float_matmul(rt_call *c, mm_job *j, int64_t batch)
 {
     const rt_view *a = j->a, *b = j->b;
@@ -304,11 +383,11 @@ static loom_status float_matmul(rt_call *c, mm_job *j, int64_t batch)
     bool ga = !blas_layout(j->M, K, j->fold ? rs : a->strides[nd - 2],
                            a->strides[nd - 1], &m);
     bool gb = !blas_layout(K, N, b->strides[nd - 2], b->strides[nd - 1], &m);
-    /* room for gathering a (M x K) and b (K x N), or the two vectors of a
-     * dot or gemv that BLAS cannot stride through */
-    if (ga || gb || j->M == 1 || N == 1)
-        j->tmp_bytes = (size_t)(j->M * K + K * N) * j->es;
     int64_t work = j->M * N * K;
+    j->tiny = work <= MM_TINY;
+    /* room for gathering a (M x K) and b (K x N) */
+    if (!j->tiny && (ga || gb))
+        j->tmp_bytes = (size_t)(j->M * K + K * N) * j->es;
     if (batch > 1 && c->threads > 1 && work < MM_SMALL) {
         openblas_set_num_threads(1);
         int64_t grain = MM_SMALL / 8 / work;
@@ -339,12 +418,16 @@ static loom_status float_matmul(rt_call *c, mm_job *j, int64_t batch)
         int64_t M = j->M, N = j->N, K = j->K;                             \
         int64_t ars = a->strides[nd - 2], acs = a->strides[nd - 1];       \
         int64_t brs = b->strides[nd - 2], bcs = b->strides[nd - 1];       \
+        int64_t last = -1, oa = 0, ob = 0;                                \
         for (int64_t r = lo; r < hi; r++) {                               \
             int64_t bt = r / M, i = r % M;                                \
-            const T *pa = (const T *)(const void *)a->data +              \
-                          batch_offset(a, j->nb, bt) + i * ars;           \
-            const T *pb = (const T *)(const void *)b->data +              \
-                          batch_offset(b, j->nb, bt);                     \
+            if (bt != last) {                                             \
+                oa = batch_offset(a, j->nb, bt);                          \
+                ob = batch_offset(b, j->nb, bt);                          \
+                last = bt;                                                \
+            }                                                             \
+            const T *pa = (const T *)(const void *)a->data + oa + i * ars; \
+            const T *pb = (const T *)(const void *)b->data + ob;          \
             T *pc = (T *)(void *)j->o->data + r * N;                      \
             for (int64_t jj = 0; jj < N; jj++)                            \
                 pc[jj] = 0;                                               \
@@ -370,12 +453,16 @@ static void rows_bool(void *ud, int64_t lo, int64_t hi)
     int64_t M = j->M, N = j->N, K = j->K;
     int64_t ars = a->strides[nd - 2], acs = a->strides[nd - 1];
     int64_t brs = b->strides[nd - 2], bcs = b->strides[nd - 1];
+    int64_t last = -1, oa = 0, ob = 0;
     for (int64_t r = lo; r < hi; r++) {
         int64_t bt = r / M, i = r % M;
-        const uint8_t *pa = (const uint8_t *)a->data +
-                            batch_offset(a, j->nb, bt) + i * ars;
-        const uint8_t *pb = (const uint8_t *)b->data +
-                            batch_offset(b, j->nb, bt);
+        if (bt != last) {
+            oa = batch_offset(a, j->nb, bt);
+            ob = batch_offset(b, j->nb, bt);
+            last = bt;
+        }
+        const uint8_t *pa = (const uint8_t *)a->data + oa + i * ars;
+        const uint8_t *pb = (const uint8_t *)b->data + ob;
         uint8_t *pc = (uint8_t *)j->o->data + r * N;
         memset(pc, 0, (size_t)N);
         for (int64_t k = 0; k < K; k++) {
@@ -388,6 +475,11 @@ static void rows_bool(void *ud, int64_t lo, int64_t hi)
     }
 }
 
+/*
+ * The MATMUL leaf: checks the call's shape contract, writes zeros for an
+ * empty contraction (K == 0) and dispatches on the dtype.  Nothing to do
+ * when the output is not wanted or empty.
+ */
 loom_status rt_call_matmul(rt_call *c)
 {
     const rt_view *a = &c->in[0], *b = &c->in[1], *o = &c->out[0];

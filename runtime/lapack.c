@@ -11,6 +11,12 @@
  * to the C-contiguous outputs (an output with data NULL is not wanted and
  * is skipped).  The graph gives every input the output's batch axes.
  *
+ * Families with several results (slogdet, eigh, svd, qr, lstsq) return
+ * them all as outputs 1.. (CALL_OUT nodes); output 0 is a placeholder
+ * nobody reads, so the call node itself is never requested or realized
+ * and any result can be evaluated alone, in any order (the call runs
+ * again for a result an earlier run did not make).
+ *
  * Stacks of small matrices run in parallel on loom's pool, LAPACK
  * single-threaded; a large matrix runs one at a time with OpenBLAS's
  * threads.  LAPACK never gets an argument it would reject -- it would
@@ -317,8 +323,8 @@ static void det_one(la_job *j, int64_t bt, double *ws)
         }
     }
     if (j->mode) { /* slogdet */
-        put_vector(&c->out[0], bt, &sign, 1);
-        put_vector(&c->out[1], bt, &logdet, 1);
+        put_vector(&c->out[1], bt, &sign, 1);
+        put_vector(&c->out[2], bt, &logdet, 1);
     } else {
         double det = sign * exp(logdet);
         put_vector(&c->out[0], bt, &det, 1);
@@ -409,9 +415,9 @@ static void eigh_one(la_job *j, int64_t bt, double *ws)
         la_bad_arg(j, "syevd", info);
         return;
     }
-    put_vector(&c->out[0], bt, w, n);
-    if (j->jobz == 'V' && c->nout > 1)
-        put_matrix(&c->out[1], bt, a, ld);
+    put_vector(&c->out[1], bt, w, n);
+    if (j->jobz == 'V')
+        put_matrix(&c->out[2], bt, a, ld);
 }
 
 loom_status rt_call_eigh(rt_call *c)
@@ -453,8 +459,8 @@ static void svd_one(la_job *j, int64_t bt, double *ws)
     int64_t ldvt = uv ? max1(full ? n : k) : 1;
     if (k == 0) { /* nothing to factor: the singular vectors are I */
         if (full) {
-            put_identity(&c->out[1], bt);
             put_identity(&c->out[2], bt);
+            put_identity(&c->out[3], bt);
         }
         return;
     }
@@ -478,10 +484,10 @@ static void svd_one(la_job *j, int64_t bt, double *ws)
         la_bad_arg(j, "gesdd", info);
         return;
     }
-    put_vector(&c->out[0], bt, s, k);
+    put_vector(&c->out[1], bt, s, k);
     if (uv) {
-        put_matrix(&c->out[1], bt, u, ldu);
-        put_matrix(&c->out[2], bt, vt, ldvt);
+        put_matrix(&c->out[2], bt, u, ldu);
+        put_matrix(&c->out[3], bt, vt, ldvt);
     }
 }
 
@@ -529,9 +535,9 @@ static void qr_one(la_job *j, int64_t bt, double *ws)
     int64_t mc = j->mode == QR_COMPLETE ? m : k; /* columns of q */
     int64_t cols = n > mc ? n : mc;
     double *a = ws, *tau = a + ld * cols, *work = tau + k;
-    const rt_view *r = &c->out[0], *q = &c->out[1];
+    const rt_view *r = &c->out[1], *q = &c->out[2];
     if (k == 0) {
-        if (j->mode != QR_R && c->nout > 1)
+        if (j->mode != QR_R)
             put_identity(q, bt);
         return; /* r has no rows or no columns */
     }
@@ -550,7 +556,7 @@ static void qr_one(la_job *j, int64_t bt, double *ws)
                 store(r, (bt * rows + i) * n + col,
                       i <= col ? a[i + col * ld] : 0.0);
     }
-    if (j->mode == QR_R || c->nout < 2 || !q->data)
+    if (j->mode == QR_R || !q->data)
         return;
     info = LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, (lapack_int)m,
                                (lapack_int)mc, (lapack_int)k, a,
@@ -610,6 +616,13 @@ static void lstsq_one(la_job *j, int64_t bt, double *ws)
         get_matrix(bv, bt, b, ldb);
     if (k > 0) {
         get_matrix(&c->in[0], bt, a, lda);
+        /* gelsd scales by norms: NaN or inf make LAPACK complain on the
+         * terminal, so they fail here, as the SVD would */
+        if (!all_finite(a, m, n, lda) || !all_finite(b, m, kk, ldb)) {
+            la_fail(j, LOOM_ERR_LINALG,
+                    "SVD did not converge in Linear Least Squares");
+            return;
+        }
         lapack_int info = LAPACKE_dgelsd_work(
             LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)n, (lapack_int)kk, a,
             (lapack_int)lda, b, (lapack_int)ldb, s, j->rcond, &rank, work,
@@ -624,24 +637,23 @@ static void lstsq_one(la_job *j, int64_t bt, double *ws)
             return;
         }
     }
-    const rt_view *x = &c->out[0], *res = &c->out[1];
+    const rt_view *x = &c->out[1], *res = &c->out[2];
     if (x->data)
         for (int64_t i = 0; i < n; i++)
             for (int64_t col = 0; col < nrhs; col++)
                 store(x, i * nrhs + col, k > 0 ? b[i + col * ldb] : 0.0);
     /* residuals: squares of the rows past n, when a has full column rank
      * (the graph gives this output a length only when m > n) */
-    if (c->nout > 1 && res->data && graph_numel(res->ndim, res->shape) > 0)
+    if (res->data && graph_numel(res->ndim, res->shape) > 0)
         for (int64_t col = 0; col < nrhs; col++) {
             double acc = 0;
             for (int64_t i = n; i < m && rank == n; i++)
                 acc += b[i + col * ldb] * b[i + col * ldb];
             store(res, col, acc);
         }
-    if (c->nout > 2 && c->out[2].data)
-        store(&c->out[2], 0, rank);
-    if (c->nout > 3)
-        put_vector(&c->out[3], 0, s, k);
+    if (c->out[3].data)
+        store(&c->out[3], 0, rank);
+    put_vector(&c->out[4], 0, s, k);
 }
 
 loom_status rt_call_lstsq(rt_call *c)

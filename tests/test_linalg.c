@@ -732,6 +732,12 @@ START_TEST(numerical_errors)
                      "SVD did not converge");
     expect_run_error(loom_linalg_pinv(i, -1), LOOM_ERR_LINALG,
                      "SVD did not converge");
+    loom_array *x;
+    ck_assert_int_eq(loom_linalg_lstsq(n, loom_ones(ctx, LOOM_SHAPE(2), LOOM_FLOAT64),
+                                       -1, &x, NULL, NULL, NULL),
+                     LOOM_OK);
+    expect_run_error(x, LOOM_ERR_LINALG,
+                     "SVD did not converge in Linear Least Squares");
     /* NaN in the triangle eigh does not read is ignored, as in NumPy */
     double half[4] = {2, NAN, 1, 3};
     loom_array *h = loom_array_from(ctx, half, LOOM_FLOAT64, LOOM_SHAPE(2, 2), LOOM_COPY);
@@ -783,6 +789,29 @@ START_TEST(nothing_printed)
                           loom_broadcast_to(loom_ones(ctx, LOOM_SHAPE(1), LOOM_FLOAT64),
                                             LOOM_SHAPE(9, 1))));
     loom_eval(loom_linalg_eigvalsh(loom_ones(ctx, LOOM_SHAPE(1, 1), LOOM_FLOAT64), 'U'));
+    /* NaN and inf reach no LAPACK routine that would complain */
+    double bad[6] = {1, NAN, 2, 3, INFINITY, 4};
+    loom_array *nb = loom_array_from(ctx, bad, LOOM_FLOAT64, LOOM_SHAPE(3, 2),
+                                     LOOM_COPY);
+    loom_linalg_lstsq(nb, loom_ones(ctx, LOOM_SHAPE(3), LOOM_FLOAT64), -1, &x,
+                      NULL, NULL, NULL);
+    loom_eval(x);
+    loom_linalg_lstsq(loom_ones(ctx, LOOM_SHAPE(3, 2), LOOM_FLOAT64),
+                      loom_reshape(nb, LOOM_SHAPE(3, 2)), -1, &x, NULL, NULL,
+                      NULL);
+    loom_eval(x);
+    loom_linalg_svd(nb, true, true, &u, &s, &vh);
+    loom_eval(s);
+    loom_eval(loom_linalg_pinv(nb, -1));
+    loom_linalg_qr(nb, "reduced", &q, &r);
+    loom_eval(q);
+    loom_array *n22 = loom_array_from(ctx, bad + 3, LOOM_FLOAT64,
+                                      LOOM_SHAPE(1, 1), LOOM_COPY);
+    n22 = loom_add(loom_eye(ctx, 2, -1, 0, LOOM_FLOAT64), n22);
+    loom_eval(loom_linalg_inv(n22));
+    loom_eval(loom_linalg_det(n22));
+    loom_eval(loom_linalg_cholesky(n22));
+    loom_eval(loom_linalg_eigvalsh(n22, 'L'));
     fflush(stdout);
     fflush(stderr);
     dup2(out, 1);
@@ -811,6 +840,23 @@ START_TEST(outputs_in_any_order)
     ck_assert_int_eq(loom_eval(vh), LOOM_OK);
     ck_assert_int_eq(loom_eval(s), LOOM_OK);
     ck_assert_msg(loom_eval(u) == LOOM_OK, "%s", loom_ctx_error(ctx));
+    loom_array *us = loom_multiply(u, loom_expand_dims(s, -2));
+    expect_close(mm(us, vh), a, 1e-12, "u s vh, evaluated apart");
+    loom_array *sg, *ld;
+    ck_assert_int_eq(loom_linalg_slogdet(spd, &sg, &ld), LOOM_OK);
+    ck_assert_int_eq(loom_eval(sg), LOOM_OK);
+    expect_close(loom_multiply(sg, loom_exp(ld)), loom_linalg_det(spd), 1e-12,
+                 "slogdet, evaluated apart");
+    loom_array *q, *r;
+    ck_assert_int_eq(loom_linalg_qr(a, "complete", &q, &r), LOOM_OK);
+    ck_assert_int_eq(loom_eval(r), LOOM_OK);
+    expect_close(mm(q, r), a, 1e-12, "q r, evaluated apart");
+    /* asked for together, the call runs once */
+    loom_array *u2, *s2, *vh2;
+    ck_assert_int_eq(loom_linalg_svd(a, false, true, &u2, &s2, &vh2), LOOM_OK);
+    loom_array *all[3] = {u2, s2, vh2};
+    ck_assert_int_eq(loom_eval_many(ctx, all, 3), LOOM_OK);
+    ck_assert_int_eq(loom_last_stats(ctx).calls, 1);
 }
 END_TEST
 

@@ -61,3 +61,18 @@ np.save('einsum_multi_mixed_sum.npy', np.einsum('ij,jk,k->', M.T, M, y, optimize
 np.save('einsum_multi_many_vec.npy', np.einsum('i,i,i,i,i,i,i,i,i,i,i,i->i', c, c, c, c, c, c, c, c, c, c, c, c, optimize=True))
 np.save('einsum_multi_many_vec_left.npy', np.einsum('i,i,i,i,i,i,i,i,i,i,i,i->', c, c, c, c, c, c, c, c, c, c, c, c))
 np.save('einsum_multi_scalar_ops.npy', np.einsum(',i,,j->ij', np.array(2.0), a, np.array(-1.5), b, optimize=True))
+
+# no pairwise order fits NumPy's memory cap: groups, then one final step
+N1 = rng.standard_normal((6, 7))
+N2 = rng.standard_normal((7, 8))
+N3 = rng.standard_normal((8, 9))
+N4 = rng.standard_normal((9, 6))
+np.save('einsum_multi_capped_network.npy', np.einsum('ab,bc,cd,da,ae,bf,cg,dh->efgh', N1, N2, N3, N4, rng.standard_normal((6, 5)), rng.standard_normal((7, 4)), rng.standard_normal((8, 3)), rng.standard_normal((9, 2)), optimize=True))
+
+# more operands than the exhaustive search takes: greedy
+L1 = rng.standard_normal((3, 4)) * 0.5
+L2 = rng.standard_normal((4, 5)) * 0.5
+L3 = rng.standard_normal((5, 2)) * 0.5
+L4 = rng.standard_normal((2, 6)) * 0.5
+np.save('einsum_multi_long_chain.npy', np.einsum('ab,bc,cd,de,ef,fg,gh,hi,ij,jk,kl,lm->am', L1, L2, L3, L4, L4.T, L3.T, L2.T, L1.T, L1, L2, L3, L4, optimize=True))
+np.save('einsum_multi_long_chain_left.npy', np.einsum('ab,bc,cd,de,ef,fg,gh,hi,ij,jk,kl,lm->am', L1, L2, L3, L4, L4.T, L3.T, L2.T, L1.T, L1, L2, L3, L4))

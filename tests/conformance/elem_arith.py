@@ -26,7 +26,7 @@ b_f32 = b_f64.astype(np.float32)
 b_i64 = rng.integers(1, 6, (4,)) * np.array([1, -1, 1, -1])
 b_i32 = b_i64.astype(np.int32)
 b_b = np.array([True, False, True, True])
-# nonnegative exponents for power
+# exponents for power (the integer ones nonnegative)
 e_i64 = np.array([0, 1, 2, 3])
 e_i32 = e_i64.astype(np.int32)
 e_f64 = np.array([0.5, 2.0, -1.0, 3.0])
