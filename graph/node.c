@@ -315,6 +315,34 @@ loom_array *loom_keep(loom_array *a)
     return a;
 }
 
+/*
+ * Gives up one handle on a before its scope ends: the most recent scope
+ * entry for a goes.  In the innermost scope the last entry fills its
+ * place; in an enclosing scope the entry is blanked (scopes below the top
+ * cannot shrink), so a loop that keeps its state and releases the old
+ * one runs in constant memory.
+ */
+void loom_release(loom_array *a)
+{
+    if (!a || (a->flags & GRAPH_STATIC) || !a->ctx)
+        return;
+    loom_ctx *ctx = a->ctx;
+    size_t top = ctx->base[ctx->nscopes - 1];
+    for (size_t i = ctx->sp; i-- > 0;) {
+        if (ctx->stack[i].a != a)
+            continue;
+        if (i >= top) {
+            ctx->stack[i] = ctx->stack[--ctx->sp];
+        } else {
+            static loom_array blank = {.op = GRAPH_OP_ERROR,
+                                       .flags = GRAPH_STATIC, .loc = -1};
+            ctx->stack[i] = (graph_scope_entry){&blank, false};
+        }
+        graph_unref(a);
+        return;
+    }
+}
+
 loom_array *graph_push(loom_ctx *ctx, loom_array *a)
 {
     if (!a || (a->flags & GRAPH_STATIC))

@@ -192,6 +192,18 @@ void loom_scope_end(loom_ctx *ctx);
 /* Moves a to the enclosing scope so that it outlives loom_scope_end().
  * Returns a.  NULL-safe. */
 loom_array *loom_keep(loom_array *a);
+/* Gives up a handle before its scope ends; a must not be used afterwards.
+ * The loop idiom, in constant memory:
+ *     for (...) {
+ *         loom_scope_begin(ctx);
+ *         loom_array *next = loom_keep(step(w));
+ *         loom_eval(next);
+ *         loom_scope_end(ctx);
+ *         loom_release(w);
+ *         w = next;
+ *     }
+ * NULL-safe. */
+void loom_release(loom_array *a);
 
 /* ------------------------------------------------------------------------
  * Errors
@@ -281,7 +293,9 @@ bool loom_is_weak(const loom_array *a);
 
 /* Computes a (and everything it needs).  Returns the status; a poisoned
  * array returns its own status without running anything.  A realized array
- * keeps its values for as long as it lives. */
+ * keeps its values for as long as it lives; intermediates are not kept --
+ * evaluate an array you will read again (a loop's inputs) so it is computed
+ * once.  A run-time failure stays on the array (loom_status_of). */
 loom_status loom_eval(loom_array *a);
 /* Computes several arrays together so that shared work runs once.  Returns
  * the first error; every array gets its own status. */

@@ -312,6 +312,42 @@ void rt_exec_view(const rt_program *p, const loom_array *a, rt_view *v)
     }
 }
 
+/*
+ * The call's outputs that live in the context but are not part of this
+ * evaluation (found in the hash table: CALL_OUT nodes over this call with
+ * no values yet): each gets a fresh buffer in c's output list.  Returns
+ * how many; sib/sbuf receive them (the caller realizes them after the
+ * call and drops sbuf's references).
+ */
+static int siblings(loom_ctx *ctx, const loom_array *call, rt_call *c,
+                    loom_array **sib, rt_buffer **sbuf)
+{
+    int n = 0;
+    for (size_t h = 0; h < ctx->hcap; h++)
+        for (loom_array *a = ctx->htab[h]; a; a = a->hnext) {
+            if (a->op != GRAPH_OP_CALL_OUT || a->in[0] != call || a->buf ||
+                a->attr[0] >= RT_CALL_MAXIO || c->out[a->attr[0]].data)
+                continue;
+            size_t bytes = (size_t)graph_numel(a->ndim, a->shape) *
+                           loom_dtype_size(a->dtype);
+            rt_buffer *b = rt_buffer_pooled(ctx->pool, bytes, false);
+            if (!b)
+                continue; /* no memory: computed again when asked */
+            int k = (int)a->attr[0];
+            rt_view *v = &c->out[k];
+            v->data = b->data;
+            v->dtype = (loom_dtype)a->dtype;
+            v->ndim = a->ndim;
+            memcpy(v->shape, a->shape, sizeof v->shape);
+            graph_c_strides(a->ndim, a->shape, v->strides);
+            if (k + 1 > c->nout)
+                c->nout = k + 1;
+            sib[n] = a;
+            sbuf[n++] = b;
+        }
+    return n;
+}
+
 static loom_status run_call(rt_program *p, int i)
 {
     fuse_step *st = &p->plan.steps[i];
@@ -337,12 +373,24 @@ static loom_status run_call(rt_program *p, int i)
         if (k + 1 > c.nout)
             c.nout = k + 1;
     }
+    /* other live outputs of the call get their values now too, so reading
+     * them later does not run the call again */
+    loom_array *sib[RT_CALL_MAXIO];
+    rt_buffer *sbuf[RT_CALL_MAXIO];
+    int nsib = siblings(p->ctx, node, &c, sib, sbuf);
     rt_call_id id = node->op == GRAPH_OP_MATMUL ? RT_CALL_MATMUL
                                                 : (rt_call_id)node->attr[0];
     double t0 = now_ms();
     loom_status s = (unsigned)id < RT_NCALLS ? rt_calls[id].fn(&c)
                                               : LOOM_ERR_INTERNAL;
     p->ks[i].run_ms = now_ms() - t0;
+    for (int k = 0; k < nsib; k++) {
+        if (!s) {
+            graph_set_buffer(sib[k], sbuf[k], NULL, 0);
+            graph_detach(sib[k]);
+        }
+        rt_buffer_unref(sbuf[k]);
+    }
     if (s)
         graph_ctx_error(p->ctx, s, "%s", c.msg[0] ? c.msg : "runtime call failed");
     return s;

@@ -50,6 +50,23 @@ START_TEST(scopes_release_and_keep)
             ck_assert_msg(fa.live <= base, "loop leaks: %lld > %lld", fa.live,
                           base);
     }
+    /* loop state kept and the old state released: constant memory */
+    loom_array *w = loom_keep(loom_zeros(ctx, LOOM_SHAPE(1000), LOOM_FLOAT64));
+    long long before = 0;
+    for (int it = 0; it < 100; it++) {
+        loom_scope_begin(ctx);
+        loom_array *next = loom_keep(loom_add(w, loom_scalar(ctx, 1)));
+        ck_assert_int_eq(loom_eval(next), LOOM_OK);
+        loom_scope_end(ctx);
+        loom_release(w);
+        w = next;
+        if (it == 10)
+            before = fa.live;
+        if (it > 10)
+            ck_assert_msg(fa.live <= before, "kept state leaks: %lld > %lld",
+                          fa.live, before);
+    }
+    ck_assert_double_eq(loom_item(w, (int64_t[]){7}), 100.0);
     loom_scope_begin(ctx);
     loom_array *kept = loom_keep(loom_add(x, x));
     loom_scope_end(ctx);
