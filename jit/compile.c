@@ -112,15 +112,13 @@ static const char *PIPELINE =
     "loop-simplify,lcssa,loop-rotate,indvars,loop-vectorize,instcombine,"
     "simplifycfg,loop-mssa(licm),early-cse,instcombine)";
 
-/* LLVM options set once per process: vectorized loops end with a masked
- * (tail-folded) iteration rather than a second vector loop, which keeps
- * the code -- and its compile time -- small. */
+/* LLVM options set once per process: no second, narrower vector loop for
+ * remainders (jit/emit.c asks for masked tails per loop instead), which
+ * keeps the code -- and its compile time -- small. */
 static void set_llvm_options(void)
 {
-    const char *args[] = {
-        "loom", "-prefer-predicate-over-epilogue=predicate-else-scalar-epilogue",
-        "-enable-epilogue-vectorization=false"};
-    LLVMParseCommandLineOptions(3, args, NULL);
+    const char *args[] = {"loom", "-enable-epilogue-vectorization=false"};
+    LLVMParseCommandLineOptions(2, args, NULL);
 }
 
 int64_t loom_rt_ipow(int64_t a, int64_t b)

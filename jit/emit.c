@@ -18,6 +18,7 @@
 #include "jit/vmath.h"
 
 #include <llvm-c/Core.h>
+#include <llvm-c/DebugInfo.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@
 typedef struct loopinfo {
     LLVMValueRef var, end;
     LLVMBasicBlockRef header, exit;
+    bool has_inner;  /* a loop is nested in it */
+    bool has_update; /* it updates accumulators directly */
 } loopinfo;
 
 typedef struct em {
@@ -709,9 +712,44 @@ static void open_loop(em *e, int var, LLVMValueRef end, int flags)
     LLVMPositionBuilderAtEnd(B, header);
     LLVMValueRef phi = LLVMBuildPhi(B, e->i64, "i");
     LLVMAddIncoming(phi, &start, &pre, 1);
+    e->loops[e->depth].has_inner = true;
     loopinfo *l = &e->loops[++e->depth];
-    *l = (loopinfo){phi, end, header, exit};
+    *l = (loopinfo){phi, end, header, exit, false, false};
     e->loopvar[var] = phi;
+}
+
+static LLVMMetadataRef md_flag(em *e, const char *name, LLVMValueRef v)
+{
+    LLVMMetadataRef ops[2] = {LLVMMDStringInContext2(e->C, name, strlen(name)),
+                              LLVMValueAsMetadata(v)};
+    return LLVMMDNodeInContext2(e->C, ops, 2);
+}
+
+/*
+ * Vectorizer hints on an innermost loop's latch branch.  A reduction loop
+ * gets four interleaved accumulators (its adds then do not wait on each
+ * other) and a scalar remainder; an elementwise loop ends with one masked
+ * vector iteration instead of a second loop, which keeps code small.
+ */
+static void loop_hints(em *e, LLVMValueRef br, const loopinfo *l)
+{
+    if (l->has_inner)
+        return;
+    LLVMValueRef t = LLVMConstInt(e->i1, 1, 0), f = LLVMConstInt(e->i1, 0, 0);
+    LLVMMetadataRef tmp = LLVMTemporaryMDNode(e->C, NULL, 0);
+    LLVMMetadataRef ops[4];
+    int n = 0;
+    ops[n++] = tmp;
+    ops[n++] = md_flag(e, "llvm.loop.vectorize.enable", t);
+    ops[n++] = md_flag(e, "llvm.loop.vectorize.predicate.enable",
+                       l->has_update ? f : t);
+    if (l->has_update)
+        ops[n++] = md_flag(e, "llvm.loop.interleave.count",
+                           LLVMConstInt(e->i32, 4, 0));
+    LLVMMetadataRef id = LLVMMDNodeInContext2(e->C, ops, (size_t)n);
+    LLVMMetadataReplaceAllUsesWith(tmp, id);
+    unsigned kind = LLVMGetMDKindIDInContext(e->C, "llvm.loop", 9);
+    LLVMSetMetadata(br, kind, LLVMMetadataAsValue(e->C, id));
 }
 
 static void close_loop(em *e)
@@ -721,8 +759,9 @@ static void close_loop(em *e)
     LLVMValueRef next = LLVMBuildAdd(B, l->var, LLVMConstInt(e->i64, 1, 0), "");
     LLVMBasicBlockRef latch = LLVMGetInsertBlock(B);
     LLVMAddIncoming(l->var, &next, &latch, 1);
-    LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, next, l->end, ""),
-                    l->header, l->exit);
+    LLVMValueRef br = LLVMBuildCondBr(
+        B, LLVMBuildICmp(B, LLVMIntSLT, next, l->end, ""), l->header, l->exit);
+    loop_hints(e, br, l);
     LLVMPositionBuilderAtEnd(B, l->exit);
     e->depth--;
     forget(e);
@@ -795,6 +834,7 @@ static void statements(em *e, int from, int to)
                      s->b >= 0 ? k->vals[s->b].dtype : 0);
             break;
         case KS_ACC_UPDATE:
+            e->loops[e->depth].has_update = true;
             acc_update(e, s->a, value(e, s->b), s->c >= 0 ? value(e, s->c) : NULL,
                        k->vals[s->b].dtype);
             break;
