@@ -137,6 +137,7 @@ typedef struct bench_opts {
     int threads;
     uint64_t seed;
     const char *report, *chart, *json, *only;
+    unsigned dump;          /* loom_dump stages of one fused evaluation */
     bool no_numpy, no_hand;
     const char *bench_dir;  /* holds numpy/ and chart.py */
     const char *python;

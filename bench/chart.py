@@ -5,6 +5,8 @@
 For every workload: the speed-up over NumPy (NumPy time / time, log scale)
 of loom fused, loom eager, hand-written C and the roofline bound.  A
 workload that loom could not run is labelled so; nothing is drawn for it.
+Bars above CAP are drawn at CAP with their value written on them, so that
+one huge ratio (NumPy's naive einsum) does not flatten the rest.
 """
 import json
 import sys
@@ -13,6 +15,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+CAP = 300.0
 
 
 def main(src, out):
@@ -24,13 +28,17 @@ def main(src, out):
               ("hand C", "hand_ms", "#ff7f0e"),
               ("roofline", "roofline_ms", "#2ca02c")]
     width = 0.2
-    fig, ax = plt.subplots(figsize=(max(8, 0.9 * len(wls) + 2), 5.5))
+    fig, ax = plt.subplots(figsize=(max(8, 0.65 * len(wls) + 2), 5.5))
     for s, (label, key, color) in enumerate(series):
         xs, ys = [], []
         for i, w in enumerate(wls):
             if w.get(key):
-                xs.append(i + (s - 1.5) * width)
-                ys.append(w["numpy_ms"] / w[key])
+                x, y = i + (s - 1.5) * width, w["numpy_ms"] / w[key]
+                xs.append(x)
+                ys.append(min(y, CAP))
+                if y > CAP:
+                    ax.text(x, CAP, " %.0fx" % y, rotation=90, fontsize=6,
+                            va="top", ha="center", color="white")
         ax.bar(xs, ys, width, label=label, color=color)
     for i, w in enumerate(wls):
         if not w.get("fused_ms"):

@@ -7,7 +7,8 @@
  *
  *   loom-bench [--quick] [--runs N] [--threads N] [--only a,b] [--seed S]
  *              [--report FILE] [--chart FILE.png] [--json FILE]
- *              [--no-numpy] [--no-hand] [--bench-dir DIR] [--list]
+ *              [--no-numpy] [--no-hand] [--bench-dir DIR]
+ *              [--dump STAGES] [--list]
  *
  * Timing rules: inputs are made outside the timed region; a loom timing
  * covers building the graph and loom_eval with the kernel cache warm (one
@@ -107,7 +108,8 @@ static double *hand_f64(const wl_data *d, int64_t *total, bool *is_int)
     *is_int = true;
     for (int i = 0; i < d->nhout; i++) {
         len += d->hout_n[i];
-        if (d->hout_dtype[i] == LOOM_FLOAT32 || d->hout_dtype[i] == LOOM_FLOAT64)
+        loom_dtype t = d->hout_dtype[i];
+        if (t == LOOM_FLOAT32 || t == LOOM_FLOAT64)
             *is_int = false;
     }
     double *v = malloc((size_t)(len > 0 ? len : 1) * sizeof *v), *p = v;
@@ -462,6 +464,16 @@ static void run_workload(const bench_opts *o, const bench_machine *m,
                                 w->compare_abs);
     free(ev);
     res->ref_name = ref ? "loom fused" : hv ? "hand C" : NULL;
+    if (ref && o->dump) {
+        /* one more fused evaluation, untimed, dumped to stderr */
+        char why[64];
+        loom_ctx_set_eager(d.ctx, false);
+        fprintf(stderr, "\n");
+        loom_dump(d.ctx, stderr, o->dump);
+        loom_outcome r = loom_once(&d, w, false, why, sizeof why);
+        loom_dump(d.ctx, NULL, 0);
+        (void)r;
+    }
     if (!ref && hv) {
         ref = hv;
         nref = nhv;
@@ -541,7 +553,7 @@ static void usage(FILE *f)
             "                  [--only NAME,NAME...] [--report FILE.md]\n"
             "                  [--chart FILE.png] [--json FILE]\n"
             "                  [--no-numpy] [--no-hand] [--bench-dir DIR]\n"
-            "                  [--list]\n");
+            "                  [--dump STAGES] [--list]\n");
 }
 
 static bool selected(const bench_opts *o, const char *name)
@@ -594,6 +606,13 @@ static int parse_args(int argc, char **argv, bench_opts *o)
             o->json = next;
         else if (ARG("--bench-dir"))
             o->bench_dir = next;
+        else if (ARG("--dump")) {
+            if (!(o->dump = loom_dump_parse_stages(next))) {
+                fprintf(stderr, "loom-bench: unknown dump stages '%s'\n",
+                        next);
+                return 2;
+            }
+        }
         else if (!strcmp(a, "--list")) {
             for (int w = 0; w < bench_nworkloads; w++)
                 printf("%-14s %s\n", bench_workloads[w].name,

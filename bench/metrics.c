@@ -124,9 +124,11 @@ static loom_array *probe_graph(int which, loom_array *x, int v)
                            loom_add(loom_scalar(ctx, c),
                                     loom_exp(loom_negative(x))));
     if (which == 1) {
-        loom_array *in = loom_add(x, loom_multiply(loom_scalar(ctx, 0.044715 * c),
-                                                   loom_power(x, loom_scalar_int(ctx, 3))));
-        loom_array *t = loom_tanh(loom_multiply(loom_scalar(ctx, 0.7978845608), in));
+        loom_array *cube = loom_power(x, loom_scalar_int(ctx, 3));
+        loom_array *in = loom_add(
+            x, loom_multiply(loom_scalar(ctx, 0.044715 * c), cube));
+        loom_array *t = loom_tanh(
+            loom_multiply(loom_scalar(ctx, 0.7978845608), in));
         return loom_multiply(loom_multiply(loom_scalar(ctx, 0.5), x),
                              loom_add(loom_scalar_int(ctx, 1), t));
     }
@@ -137,46 +139,67 @@ static loom_array *probe_graph(int which, loom_array *x, int v)
 
 static const char *const probe_names[3] = {"sigmoid", "gelu", "softmax"};
 
-/* Median compile time of a new kernel: after loom_kernel_cache_clear() and
- * without a disk cache.  If recompiling after a clear fails, variants
- * with a different constant (each a new kernel) stand in, and the failure
- * is noted in c->why. */
-static double cold_compile(const bench_opts *o, int which, int runs,
-                           bench_compile *c)
+/* One cold evaluation of probe graph `which` (variant v) in a new context
+ * without a disk cache, after loom_kernel_cache_clear(): the compile time
+ * per compiled kernel, or -1 with the reason in why (an error, or that
+ * nothing was compiled). */
+static double cold_once(const bench_opts *o, int which, int v, char *why,
+                        size_t whyn)
 {
+    loom_kernel_cache_clear();
     loom_ctx *ctx = bench_ctx_new(o, "");
-    if (!ctx)
+    if (!ctx) {
+        snprintf(why, whyn, "no context");
         return -1;
+    }
     loom_rng *rng = loom_rng_new_u64(ctx, 7);
     loom_array *x = loom_rng_standard_normal(rng, LOOM_SHAPE(64, 64),
                                              LOOM_FLOAT32);
-    loom_status st = LOOM_OK;
-    for (int i = 0; i < 2 && !st; i++) {
-        loom_kernel_cache_clear();
-        loom_scope_begin(ctx);
-        st = loom_eval(probe_graph(which, x, 0));
-        loom_scope_end(ctx);
-    }
-    bool variants = st != LOOM_OK;
-    if (variants && !c->why[0])
-        snprintf(c->why, sizeof c->why,
-                 "recompiling a kernel after loom_kernel_cache_clear() "
-                 "fails (\"%s\"); cold compiles were measured on new "
-                 "variants of the kernels (one constant changed) instead",
-                 loom_ctx_error(ctx));
+    double ms = -1;
+    loom_status st = loom_eval(probe_graph(which, x, v));
+    loom_eval_stats s = loom_last_stats(ctx);
+    if (st)
+        snprintf(why, whyn, "%s", loom_ctx_error(ctx));
+    else if (s.compiled == 0)
+        snprintf(why, whyn, "nothing was compiled (%d cache hits)",
+                 s.cache_hits);
+    else
+        ms = s.compile_ms / s.compiled;
+    loom_ctx_free(ctx);
+    return ms;
+}
+
+/* Median compile time of a new kernel: after loom_kernel_cache_clear(), in
+ * a new context without a disk cache.  If the same kernel cannot be
+ * compiled again that way, variants with a different constant (each a new
+ * kernel) stand in, and the reason is noted in c->why. */
+static double cold_compile(const bench_opts *o, int which, int runs,
+                           bench_compile *c)
+{
+    char why[256] = "";
+    bool variants = false;
     double t[64];
     int n = 0;
-    for (int i = 0; i < runs; i++) {
-        loom_kernel_cache_clear();
-        loom_scope_begin(ctx);
-        int v = variants ? 1000 * (which + 1) + i + 1 : 0;
-        st = loom_eval(probe_graph(which, x, v));
-        loom_eval_stats s = loom_last_stats(ctx);
-        if (!st && s.compiled > 0)
-            t[n++] = s.compile_ms / s.compiled;
-        loom_scope_end(ctx);
+    cold_once(o, which, 0, why, sizeof why); /* compiled once before */
+    for (int i = 0; i < runs && i < 64; i++) {
+        double ms = cold_once(o, which,
+                              variants ? 1000 * (which + 1) + i + 1 : 0, why,
+                              sizeof why);
+        if (ms < 0 && !variants) {
+            variants = true;
+            if (!c->why[0])
+                snprintf(c->why, sizeof c->why,
+                         "compiling a kernel again after "
+                         "loom_kernel_cache_clear() failed (%s); cold "
+                         "compiles were measured on new variants of the "
+                         "kernels (one constant changed) instead",
+                         why);
+            i--;
+            continue;
+        }
+        if (ms >= 0)
+            t[n++] = ms;
     }
-    loom_ctx_free(ctx);
     return n ? bench_median(t, n) : -1;
 }
 
@@ -288,7 +311,8 @@ static void disk_metrics(const bench_opts *o, bench_compile *c)
             bench_json_num(line, "gelu_load_ms", &g) &&
             bench_json_num(line, "softmax_load_ms", &s) &&
             bench_json_num(line, "gelu_status", &st1) &&
-            bench_json_num(line, "softmax_status", &st2) && st1 == 0 && st2 == 0) {
+            bench_json_num(line, "softmax_status", &st2) && st1 == 0 &&
+            st2 == 0) {
             first[n] = f;
             total[n] = t;
             load[n] = 0.5 * (g + s);
@@ -320,7 +344,8 @@ void bench_compile_metrics(const bench_opts *o, bench_compile *c)
                               ? c->tiny_wall_us - c->tiny_run_us
                               : -1;
     {
-        float *x = malloc(64 * 64 * sizeof *x), *y = malloc(64 * 64 * sizeof *y);
+        float *x = malloc(64 * 64 * sizeof *x);
+        float *y = malloc(64 * 64 * sizeof *y);
         if (x && y) {
             for (int i = 0; i < 64 * 64; i++)
                 x[i] = (float)((i * 37) % 101) / 50.0f - 1.0f;

@@ -73,7 +73,8 @@ static void results_table(FILE *f, const bench_machine *m, const wl_result *r,
     fprintf(f, "| workload | size | loom fused | loom eager | NumPy | hand C "
                "| roofline | NumPy/loom | eager/loom | loom/hand C "
                "| loom/roofline | GB/s | GFLOP/s | compile | kernels |\n");
-    fprintf(f, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--|\n");
+    fprintf(f, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:"
+               "|--|\n");
     for (int i = 0; i < n; i++) {
         const wl_result *x = &r[i];
         char dims[64], c[10][48];
@@ -145,7 +146,8 @@ static void targets_table(FILE *f, const bench_machine *m, const wl_result *r,
         const wl_result *x = &r[i];
         const char *w = x->w->name;
         unsigned t = x->w->targets;
-        double np_l = ratio(x->numpy, x->fused), e_l = ratio(x->eager, x->fused);
+        double np_l = ratio(x->numpy, x->fused);
+        double e_l = ratio(x->eager, x->fused);
         double l_h = ratio(x->fused, x->hand);
         if (t & TGT_CHAIN) {
             target_row(f, w, "NumPy/loom >= 5", np_l, "x", np_l >= 5, &np,

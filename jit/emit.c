@@ -739,8 +739,9 @@ static void loop_hints(em *e, LLVMValueRef br, const loopinfo *l)
     LLVMMetadataRef tmp = LLVMTemporaryMDNode(e->C, NULL, 0);
     LLVMMetadataRef ops[4];
     int n = 0;
+    /* no "vectorize.enable": a loop the vectorizer cannot widen (argmax's)
+     * would then make LLVM print a warning */
     ops[n++] = tmp;
-    ops[n++] = md_flag(e, "llvm.loop.vectorize.enable", t);
     ops[n++] = md_flag(e, "llvm.loop.vectorize.predicate.enable",
                        l->has_update ? f : t);
     if (l->has_update)

@@ -13,7 +13,9 @@ region, runs the program once to warm up, then ``--runs`` timed runs of
 ``--check FILE`` names the reference result written by loom-bench (all the
 program's outputs, flattened to float64 and concatenated); ``err`` compares
 NumPy's result with it.  ``--abs`` compares absolute values (eigenvector
-signs are arbitrary).
+signs are arbitrary).  A script whose result is only defined up to ties
+(argsort) passes ``canon(result, *arrays)``, which maps its result and the
+reference to what must agree (for argsort: the values in sorted order).
 """
 import argparse
 import json
@@ -40,9 +42,12 @@ def _flat(result):
     return [np.asarray(o) for o in outs]
 
 
-def _compare(result, path, use_abs):
-    outs = _flat(result)
+def _compare(result, path, use_abs, canon=None, arrays=()):
     ref = np.fromfile(path, dtype=np.float64)
+    if canon is not None:
+        result = canon(result, *arrays)
+        ref = np.asarray(canon(ref.astype(np.int64), *arrays), np.float64)
+    outs = _flat(result)
     got = np.concatenate([o.astype(np.float64).ravel() for o in outs])
     if got.size != ref.size:
         return float("inf"), "size %d vs reference %d" % (got.size, ref.size)
@@ -57,10 +62,10 @@ def _compare(result, path, use_abs):
     return err, "max_abs/max_ref"
 
 
-def main(inputs, program, extra=None):
+def main(inputs, program, extra=None, canon=None):
     """Times program(*inputs(rng, dims)) and prints the JSON report.
     extra: optional {name: callable(*arrays)} timed the same way and
-    reported as "<name>_ms"."""
+    reported as "<name>_ms"; canon: see the module's comment."""
     a = _parse()
     dims = [int(v) for v in a.dims.split(",")]
     rng = np.random.default_rng(a.seed)
@@ -87,7 +92,8 @@ def main(inputs, program, extra=None):
         t = timed(fn)
         out[name + "_ms"] = t[len(t) // 2]
     if a.check:
-        err, kind = _compare(program(*arrays), a.check, a.abs)
+        err, kind = _compare(program(*arrays), a.check, a.abs, canon,
+                             arrays)
         out["err"] = err
         out["err_kind"] = kind
     json.dump(out, sys.stdout)
