@@ -81,6 +81,11 @@ typedef struct lstate {
     int remap[LMAXL];
     bool last[LMAXL];
     int64_t extent[LMAXL]; /* emitted loops' extents (domain groups) */
+    /* the row cache (see plan_row_cache) */
+    const loom_array *rc_node;
+    frame rc_phase, rc_store;
+    int rc_lead, rc_slot;
+    int rc_row_loop, rc_phase_loop; /* original loop ids */
 } lstate;
 
 static void fail(lstate *s, const char *why)
@@ -541,10 +546,14 @@ static int lower_uncached(lstate *s, loom_array *n, const frame *f)
                                 .c = args[2]});
 }
 
+static int row_cache_load(lstate *s, const frame *f);
+
 static int lower(lstate *s, loom_array *n, const frame *f)
 {
     if (s->err)
         return -1;
+    if (n == s->rc_node && !s->dry && frame_equal(f, &s->rc_store))
+        return row_cache_load(s, f);
     int v = memo_get(s, n, f);
     if (v >= 0)
         return v;
@@ -676,6 +685,8 @@ static int reduced_extents(const struct red *r, int64_t *ext)
  * wrapped in a loop over the vector loop `vec` (an emitted id), so the
  * reduction sweeps rows while the vector loop runs along them.
  */
+static void row_cache_store(lstate *s);
+
 static void emit_phase(lstate *s, int p, bool split, int vec)
 {
     jit_kernel *k = s->k;
@@ -729,6 +740,8 @@ static void emit_phase(lstate *s, int p, bool split, int vec)
             idx = nr ? var_of(k, s->remap[lead->loop0]) : jit_const_i(k, 0);
         jit_stmt(k, KS_ACC_UPDATE, r->acc, v, idx);
     }
+    if (s->rc_node && s->rc_lead == p)
+        row_cache_store(s);
     close_loops(s, nr + (vec >= 0));
 }
 
@@ -792,6 +805,109 @@ static void identity_frame(frame *f, int ndim)
     f->ndim = ndim;
     for (int i = 0; i < ndim; i++)
         f->x[i].a[i] = 1;
+}
+
+/* ---- the row cache ----
+ *
+ * In a row kernel the last phase often computes the very values the row's
+ * stores need again -- softmax's exp(x - max) is summed in the phase and
+ * divided in the store loop.  Instead of computing them twice, the phase
+ * writes them to the output row (in cache) and the store loop reads them
+ * back.  Applies when the phase's one loop walks the same positions as
+ * the one row loop, and the shared value has the output's dtype.
+ */
+
+/* f with loop variable `from`'s coefficients moved to loop `to`. */
+static frame swap_var(const frame *f, int from, int to)
+{
+    frame g = *f;
+    for (int d = 0; d < g.ndim; d++) {
+        g.x[d].a[to] += g.x[d].a[from];
+        g.x[d].a[from] = 0;
+    }
+    return g;
+}
+
+/* The output's index at the phase's positions (row var -> phase var). */
+static int row_cache_index(lstate *s, int row_loop, int phase_loop)
+{
+    const fuse_step *st = &s->plan->steps[s->step];
+    int64_t cst[LOOM_MAX_DIMS];
+    graph_c_strides(st->ndom, st->dom, cst);
+    frame dom;
+    memset(&dom, 0, sizeof dom);
+    dom.ndim = st->ndom;
+    for (int i = 0; i < st->ndom; i++)
+        dom.x[i].a[i] = 1;
+    frame g = row_loop >= 0 ? swap_var(&dom, row_loop, phase_loop) : dom;
+    return buffer_index(s, cst, 0, &g);
+}
+
+static void row_cache_store(lstate *s)
+{
+    int v = lower(s, (loom_array *)s->rc_node, &s->rc_phase);
+    int idx = row_cache_index(s, s->rc_row_loop, s->rc_phase_loop);
+    if (v >= 0 && idx >= 0)
+        jit_stmt(s->k, KS_STORE, s->rc_slot, idx, v);
+}
+
+static int row_cache_load(lstate *s, const frame *f)
+{
+    (void)f;
+    int idx = row_cache_index(s, -1, -1);
+    return jit_val(s->k, (kir_val){.op = KV_LOAD, .dtype = s->rc_node->dtype,
+                                   .a = s->rc_slot, .b = idx, .c = -1});
+}
+
+/*
+ * Finds the value to cache: an expensive elementwise node met by the dry
+ * pass both in the last phase (frame with the phase's loop) and in the
+ * store loop (the same frame with the row's loop), of the output's dtype.
+ * The one closest to the output wins.  Uses the dry pass's memo.
+ */
+static void plan_row_cache(lstate *s, const fuse_step *st, int ndom_orig)
+{
+    if (st->ninner != 1 || st->nout != 1 || s->nreds == 0)
+        return;
+    int last = -1;
+    for (int i = 0; i < s->nreds; i++)
+        if (s->reds[i].phase == i)
+            last = i;
+    struct red *r = &s->reds[last];
+    if (nreduced(r->node) != 1)
+        return;
+    int row_loop = ndom_orig - 1, phase_loop = r->loop0;
+    int64_t ext[LOOM_MAX_DIMS];
+    reduced_extents(r, ext);
+    if (ext[0] != st->dom[row_loop])
+        return;
+    const loom_array *o = st->out[0];
+    const loom_array *best = NULL;
+    for (int i = 0; i < s->nmemo; i++) {
+        const memo *m = &s->memos[i];
+        const loom_array *n = m->node;
+        if (!graph_ops[n->op].dear || graph_ops[n->op].kind != GRAPH_ELEM ||
+            n->dtype != o->dtype || (best && best->tmp2 >= n->tmp2))
+            continue;
+        bool in_row = false;
+        for (int d = 0; d < m->f.ndim; d++)
+            in_row = in_row || m->f.x[d].a[row_loop] != 0;
+        if (!in_row)
+            continue;
+        frame fp = swap_var(&m->f, row_loop, phase_loop);
+        for (int j = s->head[n->tmp2]; j >= 0; j = s->memos[j].next)
+            if (s->memos[j].node == n && frame_equal(&s->memos[j].f, &fp)) {
+                best = n;
+                s->rc_store = m->f;
+                s->rc_phase = fp;
+            }
+    }
+    if (!best)
+        return;
+    s->rc_node = best;
+    s->rc_lead = last;
+    s->rc_row_loop = row_loop;
+    s->rc_phase_loop = phase_loop;
 }
 
 typedef enum lmode {
@@ -894,12 +1010,13 @@ loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
         buffer_index(&s, cst, 0, &dom);
     }
     s.dry = false;
-    s.nmemo = 0;
-    for (int i = 0; i < plan->nnodes; i++)
-        s.head[i] = -1;
     if (s.nreds > 1)
         qsort(s.reds, (size_t)s.nreds, sizeof *s.reds, cmp_red);
     group_phases(&s);
+    plan_row_cache(&s, st, st->ndom);
+    s.nmemo = 0;
+    for (int i = 0; i < plan->nnodes; i++)
+        s.head[i] = -1;
 
     int nouter = plan_loops(&s, st, k->nloops);
     int ndom = 0, nphases = 0;
@@ -912,6 +1029,10 @@ loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
     if (mode != MODE_ROWS)
         k->scratch = bind_scratch(&s);
 
+    if (s.rc_node && mode == MODE_ROWS)
+        s.rc_slot = bind_slot(&s, st->out[0], true);
+    else
+        s.rc_node = NULL;
     if (mode == MODE_SPLIT) {
         emit_phase(&s, 0, true, -1);
         jit_stmt(k, KS_PARTIAL, -1, -1, -1);
