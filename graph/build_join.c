@@ -45,11 +45,10 @@ loom_array *loom_concatenate(int n, loom_array *const *arrs, int axis)
         loom_array *a = arrs[i];
         if (a->ndim != a0->ndim)
             return graph_poison(ctx, LOOM_ERR_VALUE,
-                                "all the input array dimensions except for the "
-                                "concatenation axis must match exactly, but "
-                                "along dimension 0, the array at index 0 has "
-                                "%d dimension(s) and the array at index %d has "
-                                "%d dimension(s)",
+                                "all the input arrays must have same number of "
+                                "dimensions, but the array at index 0 has %d "
+                                "dimension(s) and the array at index %d has %d "
+                                "dimension(s)",
                                 a0->ndim, i, a->ndim);
         for (int d = 0; d < a->ndim; d++)
             if (d != ax && a->shape[d] != a0->shape[d])
