@@ -1,0 +1,45 @@
+"""insert, append and delete (issue 5): scalar indices (negative, at both
+ends), values broadcast into the slot (NumPy's moveaxis rule for a scalar
+index), casts to the array's dtype, flattened forms; append's promotion;
+delete of several, repeated and negative indices, slices, everything,
+nothing, and many scattered indices."""
+import numpy as np
+
+a = np.arange(12).reshape(3, 4)
+f = np.random.default_rng(9).standard_normal((4, 5))
+b = np.array([True, False, True, True])
+z = np.zeros((0, 3))
+
+np.save('join_insert_flat.npy', np.insert(a, 5, 99))
+np.save('join_insert_flat_end.npy', np.insert(np.arange(5), 5, [7, 8]))
+np.save('join_insert_flat_neg.npy', np.insert(np.arange(5), -2, 9))
+np.save('join_insert_row.npy', np.insert(a, 1, 5, axis=0))
+np.save('join_insert_row_values.npy', np.insert(a, 3, [1, 2, 3, 4], axis=0))
+np.save('join_insert_col.npy', np.insert(a, 2, [7, 8, 9], axis=1))
+np.save('join_insert_col_first.npy', np.insert(a, 0, -1, axis=-1))
+np.save('join_insert_col_2d_values.npy', np.insert(a, -1, [[7, 8, 9]], axis=1))
+np.save('join_insert_rows_2d_values.npy', np.insert(a, 1, [[7, 8, 9, 10], [1, 2, 3, 4]], axis=0))
+np.save('join_insert_cast.npy', np.insert(a, 1, 2.75, axis=1))
+np.save('join_insert_f64.npy', np.insert(f, 2, f[0] * 10, axis=0))
+np.save('join_insert_bool.npy', np.insert(b, 2, False))
+np.save('join_insert_empty.npy', np.insert(z, 0, 1.5, axis=0))
+np.save('join_insert_0d.npy', np.insert(np.array(5), 0, 7))
+np.save('join_append_flat.npy', np.append(a, [1, 2]))
+np.save('join_append_rows.npy', np.append(a, [[1, 2, 3, 4]], axis=0))
+np.save('join_append_promote.npy', np.append(a, [[1.5], [2.5], [3.5]], axis=1))
+np.save('join_append_scalar.npy', np.append(np.arange(3), 7))
+np.save('join_append_float_scalar.npy', np.append(np.arange(3), 7.5))
+np.save('join_append_bool.npy', np.append(b, b))
+np.save('join_append_empty.npy', np.append(z, np.ones((2, 3)), axis=0))
+np.save('join_delete_one.npy', np.delete(a, 1, axis=0))
+np.save('join_delete_cols.npy', np.delete(a, [0, 2], axis=1))
+np.save('join_delete_neg_dup.npy', np.delete(a, [-1, 0, 0, 3], axis=1))
+np.save('join_delete_flat.npy', np.delete(a, [0, 5, 11]))
+np.save('join_delete_list_step.npy', np.delete(f, [1, 3], axis=1))
+np.save('join_delete_all.npy', np.delete(a, [0, 1, 2], axis=0))
+np.save('join_delete_none.npy', np.delete(a, [], axis=1))
+np.save('join_delete_many.npy', np.delete(np.arange(200.0), np.arange(0, 200, 3)))
+np.save('join_delete_many_2d.npy', np.delete(np.arange(300).reshape(3, 100), np.arange(1, 100, 4), axis=1) * 2)
+np.save('join_delete_bool.npy', np.delete(b, 1))
+np.save('join_delete_0d.npy', np.delete(np.array(3), 0))
+np.save('join_delete_expr.npy', np.delete(f * f, 2, axis=0).sum(axis=1))

@@ -1,0 +1,43 @@
+"""cov and corrcoef (issue 5): rowvar, bias, ddof, a second variable set y,
+1-d and 2-d inputs (a single variable gives a 0-d result), integer and
+float32 inputs (float64 results), constant variables (NaN correlations),
+too few observations (NaN / inf), empty inputs."""
+import numpy as np
+
+rng = np.random.default_rng(25)
+x = rng.standard_normal((3, 8))
+y = rng.standard_normal((2, 8))
+i = rng.integers(-5, 6, (4, 6)).astype(np.int32)
+f32 = x.astype(np.float32)
+const = np.vstack([x[0], np.ones(8)])
+
+np.save('stats_cov_rows.npy', np.cov(x))
+np.save('stats_cov_cols.npy', np.cov(x.T, rowvar=False))
+np.save('stats_cov_bias.npy', np.cov(x, bias=True))
+np.save('stats_cov_ddof0.npy', np.cov(x, ddof=0))
+np.save('stats_cov_ddof3.npy', np.cov(x, ddof=3))
+np.save('stats_cov_ddof_bias.npy', np.cov(x, bias=True, ddof=2))
+np.save('stats_cov_y.npy', np.cov(x, y))
+np.save('stats_cov_y_cols.npy', np.cov(x.T, y.T, rowvar=False))
+np.save('stats_cov_1d.npy', np.cov(x[0]))
+np.save('stats_cov_1d_pair.npy', np.cov(x[0], x[1]))
+np.save('stats_cov_1d_rowvar_false.npy', np.cov(x[1], rowvar=False))
+np.save('stats_cov_int.npy', np.cov(i))
+np.save('stats_cov_f32.npy', np.cov(f32))
+np.save('stats_cov_bool.npy', np.cov(i > 0))
+np.save('stats_cov_one_obs.npy', np.cov(x[:, :1]))
+np.save('stats_cov_one_obs_bias.npy', np.cov(x[:, :1], bias=True))
+np.save('stats_cov_no_obs.npy', np.cov(np.zeros((3, 0))))
+np.save('stats_cov_empty.npy', np.cov(np.zeros((0, 3))))
+np.save('stats_cov_0d.npy', np.cov(np.array(3.0)))
+np.save('stats_cov_expr.npy', np.cov(x * 2 + 1)[0] - 1)
+np.save('stats_corrcoef.npy', np.corrcoef(x))
+np.save('stats_corrcoef_cols.npy', np.corrcoef(x.T, rowvar=False))
+np.save('stats_corrcoef_y.npy', np.corrcoef(x, y))
+np.save('stats_corrcoef_1d.npy', np.corrcoef(x[0]))
+np.save('stats_corrcoef_1d_pair.npy', np.corrcoef(x[0], x[2]))
+np.save('stats_corrcoef_int.npy', np.corrcoef(i))
+np.save('stats_corrcoef_f32.npy', np.corrcoef(f32))
+np.save('stats_corrcoef_const.npy', np.corrcoef(const))
+np.save('stats_corrcoef_perfect.npy', np.corrcoef(x[0], -3 * x[0] + 2))
+np.save('stats_corrcoef_empty.npy', np.corrcoef(np.zeros((0, 3))))
