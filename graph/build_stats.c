@@ -455,11 +455,11 @@ static loom_array *count_le(loom_array *xp, loom_array *x)
 /*
  * interp(x, xp, fp, left, right) as NumPy computes it in float64: the
  * interval of x found by binary search, the slope formula with its NaN
- * fallbacks, exact hits on sample points, left/right outside (NaN means
+ * fallbacks, exact hits on sample points, left/right outside (NULL means
  * fp[0] / fp[-1]), NaN for NaN.
  */
 loom_array *loom_interp(loom_array *x, loom_array *xp, loom_array *fp,
-                        double left, double right)
+                        const double *left, const double *right)
 {
     loom_array *in[3] = {x, xp, fp};
     loom_array *bad = graph_check_inputs(x ? x->ctx : NULL, "interp", 3, in);
@@ -489,8 +489,8 @@ loom_array *loom_interp(loom_array *x, loom_array *xp, loom_array *fp,
     loom_array *yn = loom_index_get(FP, 1, (loom_index[]){LOOM_I(n - 1)});
     loom_array *x0 = loom_index_get(XP, 1, (loom_index[]){LOOM_I(0)});
     loom_array *xn = loom_index_get(XP, 1, (loom_index[]){LOOM_I(n - 1)});
-    loom_array *lval = isnan(left) ? y0 : graph_const_f(ctx, F, left);
-    loom_array *rval = isnan(right) ? yn : graph_const_f(ctx, F, right);
+    loom_array *lval = left ? graph_const_f(ctx, F, *left) : y0;
+    loom_array *rval = right ? graph_const_f(ctx, F, *right) : yn;
     if (n == 1)
         return loom_where(loom_less(X, x0), lval,
                           loom_where(loom_greater(X, x0), rval, y0));

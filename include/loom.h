@@ -700,9 +700,10 @@ typedef enum loom_conv_mode {
 } loom_conv_mode;
 loom_array *loom_convolve(loom_array *a, loom_array *v, loom_conv_mode m);
 loom_array *loom_correlate(loom_array *a, loom_array *v, loom_conv_mode m);
-/* interp(x, xp, fp); left/right NaN mean fp[0] / fp[-1] */
+/* interp(x, xp, fp, left, right): left/right NULL mean NumPy's defaults
+ * fp[0] / fp[-1] (a NaN value is a NaN, as in NumPy) */
 loom_array *loom_interp(loom_array *x, loom_array *xp, loom_array *fp,
-                        double left, double right);
+                        const double *left, const double *right);
 
 /* ------------------------------------------------------------------------
  * Random numbers: NumPy's default_rng (PCG64 + SeedSequence), bit for bit.

@@ -64,7 +64,7 @@ void rt_view_gather(const rt_view *v, void *dst);
 size_t rt_view_esize(const rt_view *v);
 
 /* Builds a CALL node (graph side): output 0 of dtype t and shape, inputs,
- * and up to 4 int64 parameters in attr[1..]. */
+ * and up to GRAPH_NATTR - 1 int64 parameters in attr[1..]. */
 loom_array *graph_call(loom_ctx *ctx, rt_call_id id, int nin,
                        loom_array *const *in, loom_dtype t, int ndim,
                        const int64_t *shape, const int64_t *params,

@@ -235,22 +235,24 @@ START_TEST(interpolation)
 {
     loom_array *xp = vec(3, D(0, 1, 3)), *fp = vec(3, D(10, 20, 0));
     loom_array *x = vec(6, D(-1, 0.5, 1, 2.5, 9, NAN));
-    expect(loom_interp(x, xp, fp, NAN, NAN), LOOM_SHAPE(6), LOOM_FLOAT64,
+    expect(loom_interp(x, xp, fp, NULL, NULL), LOOM_SHAPE(6), LOOM_FLOAT64,
            D(10, 15, 20, 5, 0, NAN), "interp");
-    expect(loom_interp(x, xp, fp, -1, 99), LOOM_SHAPE(6), LOOM_FLOAT64,
+    expect(loom_interp(x, xp, fp, &(double){-1}, &(double){99}), LOOM_SHAPE(6), LOOM_FLOAT64,
            D(-1, 15, 20, 5, 99, NAN), "interp left/right");
-    expect(loom_interp(x, vec(1, D(1)), vec(1, D(5)), NAN, 7), LOOM_SHAPE(6),
+    expect(loom_interp(x, xp, fp, &(double){NAN}, NULL), LOOM_SHAPE(6),
+           LOOM_FLOAT64, D(NAN, 15, 20, 5, 0, NAN), "interp left=nan");
+    expect(loom_interp(x, vec(1, D(1)), vec(1, D(5)), NULL, &(double){7}), LOOM_SHAPE(6),
            LOOM_FLOAT64, D(5, 5, 5, 7, 7, 5), "one sample point");
-    expect(loom_interp(loom_scalar_typed(ctx, 0.25, LOOM_FLOAT32), xp, fp, NAN,
-                       NAN),
+    expect(loom_interp(loom_scalar_typed(ctx, 0.25, LOOM_FLOAT32), xp, fp, NULL,
+                       NULL),
            LOOM_SCALAR_SHAPE, LOOM_FLOAT64, D(12.5), "0-d float32 x");
 
-    E(loom_interp(x, loom_zeros(ctx, LOOM_SHAPE(0), LOOM_FLOAT64), loom_zeros(ctx, LOOM_SHAPE(0), LOOM_FLOAT64), NAN, NAN), LOOM_ERR_VALUE,
+    E(loom_interp(x, loom_zeros(ctx, LOOM_SHAPE(0), LOOM_FLOAT64), loom_zeros(ctx, LOOM_SHAPE(0), LOOM_FLOAT64), NULL, NULL), LOOM_ERR_VALUE,
       "array of sample points is empty");
-    E(loom_interp(x, xp, vec(2, D(1, 2)), NAN, NAN), LOOM_ERR_VALUE,
+    E(loom_interp(x, xp, vec(2, D(1, 2)), NULL, NULL), LOOM_ERR_VALUE,
       "fp and xp are not of the same length.");
-    E(loom_interp(x, loom_ones(ctx, LOOM_SHAPE(1, 3), LOOM_FLOAT64), fp, NAN,
-                  NAN),
+    E(loom_interp(x, loom_ones(ctx, LOOM_SHAPE(1, 3), LOOM_FLOAT64), fp, NULL,
+                  NULL),
       LOOM_ERR_VALUE, "object too deep for desired array");
 }
 END_TEST
@@ -272,7 +274,7 @@ START_TEST(fusion)
         {loom_correlate(a, LOOM_GET(a, LOOM_SL(0, 200, 1)), LOOM_CONV_VALID),
          1, "correlate, long kernel"},
         {loom_interp(loom_multiply(a, loom_scalar(ctx, 300)), xp,
-                     LOOM_GET(a, LOOM_SL(0, 500, 1)), NAN, NAN),
+                     LOOM_GET(a, LOOM_SL(0, 500, 1)), NULL, NULL),
          1, "interp"},
         {loom_gradient(a, 0.5, 0), 1, "gradient"},
         {loom_diff(a, 3, 0), 1, "diff"},
@@ -315,7 +317,7 @@ START_TEST(fused_vs_eager)
                           LOOM_CONV_SAME),
             loom_interp(loom_ravel(x), loom_arange(cx, -1, 1, 0.25,
                                                    LOOM_FLOAT64),
-                        loom_arange(cx, 0, 8, 1, LOOM_FLOAT64), NAN, NAN),
+                        loom_arange(cx, 0, 8, 1, LOOM_FLOAT64), NULL, NULL),
         };
         loom_array *r = loom_concatenate(7, parts, 0);
         n[e] = loom_size(r);

@@ -2361,7 +2361,9 @@ H(h_interp) {
     if (!is_none(a[5]))
         return scr_fail(I, "interp(): argument 'period' is not supported by "
                            "loom scripts");
-    return ret(I, loom_interp(x, xp, fp, left, right), out);
+    return ret(I, loom_interp(x, xp, fp, is_none(a[3]) ? NULL : &left,
+                              is_none(a[4]) ? NULL : &right),
+               out);
 }
 
 /* ------------------------------------------------------------------------
