@@ -127,7 +127,11 @@ loom_ctx *loom_ctx_new(const loom_options *opt)
     int64_t cap = 0;
     bool ok = grow(ctx, (void **)&ctx->base, &cap, 8, sizeof(size_t));
     ctx->bcap = (int)cap;
-    int pool_mb = env_int("LOOM_POOL_MB", 1024);
+    /* released buffers kept for reuse: a quarter of the memory, at most
+     * 8 GiB, unless $LOOM_POOL_MB says otherwise */
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    long quarter = pages > 0 && psize > 0 ? (long)((pages / 4) * psize >> 20) : 1024;
+    int pool_mb = env_int("LOOM_POOL_MB", quarter > 8192 ? 8192 : (int)quarter);
     if (ok)
         ok = (ctx->pool = rt_bufpool_new(&a, (size_t)(pool_mb > 0 ? pool_mb : 0)
                                                  << 20)) != NULL;
