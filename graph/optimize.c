@@ -18,8 +18,11 @@
  *                 that it ends up as a view of a buffer, not a copy
  *   reshape_copy  a reshape that no view of a realized array can express
  *                 reads a C-ordered copy of it
+ *   partition_head  the leading columns of a (arg)partition past its last
+ *                 kth come from a call that writes only them
  */
 #include "graph/fuse.h"
+#include "runtime/call.h"
 
 #include <string.h>
 
@@ -416,6 +419,36 @@ static loom_array *rule_gemm_scale(loom_array *a)
     return NULL;
 }
 
+/*
+ * argpartition(x, k)[..., :m] with every kth < m: the call selects over
+ * whole rows as before but writes only the first m columns (the call's
+ * output width is its node's extent along the axis), so top-k queries do
+ * not materialize the full index array.  The values are the same as the
+ * slice of the full output.
+ */
+static loom_array *rule_partition_head(loom_array *a)
+{
+    loom_array *x = a->in[0];
+    if (a->op != GRAPH_OP_SLICE || x->op != GRAPH_OP_CALL || x->buf ||
+        (x->attr[0] != RT_CALL_PARTITION && x->attr[0] != RT_CALL_ARGPARTITION) ||
+        x->nin != 1)
+        return NULL;
+    int axis = (int)x->attr[1];
+    int64_t nkth = x->attr[2], m = a->shape[axis];
+    if (m <= x->attr[2 + nkth] || m == x->shape[axis])
+        return NULL;
+    for (int d = 0; d < a->ndim; d++)
+        if (a->attr[d] != 0 || a->attr[LOOM_MAX_DIMS + d] != 1 ||
+            (d != axis && a->shape[d] != x->shape[d]))
+            return NULL;
+    graph_tmpl t;
+    graph_tmpl_init(&t, GRAPH_OP_CALL, (loom_dtype)x->dtype, a->ndim, a->shape);
+    t.nin = x->nin;
+    t.in = x->in;
+    memcpy(t.attr, x->attr, sizeof t.attr);
+    return graph_intern_owned(a->ctx, &t);
+}
+
 static const struct {
     const char *name;
     rule_fn fn;
@@ -429,6 +462,7 @@ static const struct {
     {"iota", rule_iota},
     {"push_reshape", rule_push_reshape},
     {"reshape_copy", rule_reshape_copy},
+    {"partition_head", rule_partition_head},
 };
 
 /* ---- driver ---- */

@@ -167,12 +167,13 @@ static void get_rows(const char *src, int64_t along, int64_t sl, int64_t n,
 #undef GET
 }
 
-/* The reverse of get_rows(). */
-static void put_rows(const char *src, int64_t n, int g, size_t es,
+/* The reverse of get_rows(), writing the first w of each row's n
+ * elements. */
+static void put_rows(const char *src, int64_t n, int64_t w, int g, size_t es,
                      char *dst, int64_t along, int64_t sl)
 {
 #define PUT(S)                                                               \
-    for (int64_t i = 0; i < n; i++) {                                        \
+    for (int64_t i = 0; i < w; i++) {                                        \
         char *d = dst + i * along * S;                                       \
         for (int b = 0; b < g; b++)                                          \
             memcpy(d + b * sl * S, src + (b * n + i) * S, S);                \
@@ -201,6 +202,7 @@ typedef struct rowjob {
     rowview out;
     const int64_t *kth;
     int64_t nkth;
+    int64_t width; /* output elements per row (partition: a leading part) */
     int nkeys;
     int group;    /* rows per group (1: row by row) */
     bool init, arg;
@@ -341,7 +343,7 @@ static void sort_task(void *ud, int64_t lo, int64_t hi)
         const char *src = row_ptr(&j->g, in, r);
         char *dst = row_ptr(&j->g, out, r);
         r += g;
-        if (g == 1 && in->along == 1 && out->along == 1) {
+        if (g == 1 && in->along == 1 && out->along == 1 && j->width == n) {
             if (j->arg) {
                 rt_argsort(j->t, src, n, (int64_t *)dst, scratch);
             } else {
@@ -358,7 +360,7 @@ static void sort_task(void *ud, int64_t lo, int64_t hi)
             else
                 rt_sort(j->t, row, n, scratch);
         }
-        put_rows(j->arg ? idx : vals, n, g, oes, dst, out->along,
+        put_rows(j->arg ? idx : vals, n, n, g, oes, dst, out->along,
                  group_stride(j, out));
     }
 }
@@ -611,7 +613,7 @@ static void part_task(void *ud, int64_t lo, int64_t hi)
         const char *src = row_ptr(&j->g, in, r);
         char *dst = row_ptr(&j->g, out, r);
         r += g;
-        if (g == 1 && in->along == 1 && out->along == 1) {
+        if (g == 1 && in->along == 1 && out->along == 1 && j->width == n) {
             if (inplace)
                 memcpy(dst, src, (size_t)n * es);
             part_row(j, inplace ? dst : (char *)src, dst);
@@ -621,7 +623,7 @@ static void part_task(void *ud, int64_t lo, int64_t hi)
         for (int b = 0; b < g; b++)
             part_row(j, vals + (size_t)(b * n) * es,
                      res + (size_t)(b * n) * oes);
-        put_rows(inplace ? vals : res, n, g, oes, dst, out->along,
+        put_rows(inplace ? vals : res, n, j->width, g, oes, dst, out->along,
                  group_stride(j, out));
     }
 }
@@ -629,8 +631,12 @@ static void part_task(void *ud, int64_t lo, int64_t hi)
 loom_status rt_call_partition(rt_call *c)
 {
     rowjob j;
-    if (!rowjob_init(&j, c, (int)c->node->attr[1], 1))
+    int axis = (int)c->node->attr[1];
+    if (!rowjob_init(&j, c, axis, 1))
         return LOOM_OK;
+    /* rows are the input's; the output may keep a leading part of each */
+    j.width = j.g.n;
+    geom_init(&j.g, c->in[0].ndim, c->in[0].shape, axis);
     j.arg = c->node->attr[0] == RT_CALL_ARGPARTITION;
     j.nkth = c->node->attr[2];
     int64_t *kth = NULL;

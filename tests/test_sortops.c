@@ -275,6 +275,56 @@ START_TEST(partition_both_paths)
 }
 END_TEST
 
+/* x[:, :m] of an (arg)partition with every kth below m: the optimizer's
+ * partition_head rule gives a call writing only m columns; the values are
+ * the full call's first m, on both selection paths, along either axis of
+ * a strided view, whichever of the two is evaluated first. */
+START_TEST(partition_head_is_the_full_calls_prefix)
+{
+    loom_ctx *ctx = ts_ctx();
+    enum { R = 30, N = 500 };
+    double *v = malloc(sizeof(double) * R * N);
+    for (int i = 0; i < R * N; i++)
+        v[i] = (double)(rnd() % 200) - 100;
+    loom_array *rows = arr_f64(ctx, v, LOOM_SHAPE(R, N));
+    loom_array *cols = loom_transpose(arr_f64(ctx, v, LOOM_SHAPE(N, R)), NULL);
+    int64_t cases[][2] = {{5, 6}, {250, 300}, {2, 499}};
+    for (int c = 0; c < 3; c++)
+        for (int m = 0; m < 4; m++) {
+            loom_array *x = m & 1 ? cols : rows;
+            int64_t kth = cases[c][0], w = cases[c][1];
+            loom_array *p = m & 2 ? loom_argpartition(x, 1, &kth, 1)
+                                  : loom_partition(x, 1, &kth, 1);
+            loom_array *head = LOOM_GET(p, LOOM_COLON, LOOM_SL(0, w, 1));
+            loom_array *full = loom_copy(p);
+            bool head_first = c % 2 == 0;
+            ck_assert_int_eq(loom_eval(head_first ? head : full), LOOM_OK);
+            ck_assert_int_eq(loom_eval(head_first ? full : head), LOOM_OK);
+            loom_array *same = loom_all(
+                loom_equal(head, LOOM_GET(full, LOOM_COLON, LOOM_SL(0, w, 1))),
+                LOOM_ALL, false);
+            ck_assert_msg(loom_item(same, NULL) == 1,
+                          "kth %lld, %lld columns, case %d differ",
+                          (long long)kth, (long long)w, m);
+        }
+    /* the rewrite happened: the optimized graph holds an (R, 6) call */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    loom_dump(ctx, f, LOOM_DUMP_OPT);
+    loom_array *h = LOOM_GET(loom_argpartition(rows, 1, (int64_t[]){5}, 1),
+                             LOOM_COLON, LOOM_SL(0, 6, 1));
+    ck_assert_int_eq(loom_eval(h), LOOM_OK);
+    loom_dump(ctx, NULL, 0);
+    fclose(f);
+    ck_assert_msg(strstr(text, "call         int64(30,6)  argpartition"),
+                  "no narrowed call in:\n%s", text);
+    free(text);
+    free(v);
+    loom_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(partition_errors)
 {
     loom_ctx *ctx = ts_ctx();
@@ -607,6 +657,7 @@ static Suite *suite(void)
     tcase_add_test(t, sort_axes_views_and_flat);
     tcase_add_test(t, sort_many_rows);
     tcase_add_test(t, partition_both_paths);
+    tcase_add_test(t, partition_head_is_the_full_calls_prefix);
     tcase_add_test(t, partition_errors);
     tcase_add_test(t, lexsort_chains_many_keys);
     tcase_add_test(t, searchsorted_sides_sorter_errors);
