@@ -543,8 +543,11 @@ loom_array *loom_trace(loom_array *a, int64_t offset, int axis1, int axis2);
  * right, true picks an order (NumPy's optimize="greedy"/"optimal"). */
 loom_array *loom_einsum(const char *subscripts, int n,
                         loom_array *const *operands, bool optimize);
-/* The path einsum would take, as NumPy's einsum_path report text.  Returns
- * a string the caller frees with free(), or NULL with an error in *status. */
+/* The path einsum would take (optimize true), as NumPy's einsum_path gives
+ * it: a first line with the path list as NumPy prints einsum_path()[0],
+ * then the report of einsum_path()[1].  loom's path is the cheapest by
+ * flop count, which can differ from NumPy's greedy choice.  Returns a
+ * string the caller frees with free(), or NULL with an error in *status. */
 char *loom_einsum_path(const char *subscripts, int n,
                        loom_array *const *operands, loom_status *status);
 

@@ -834,6 +834,9 @@ START_TEST(cli_script_errors) {
         {"run", "x = np.ones(3)\n",
          "s.py:1:5: NameError: name 'np' is not defined (add 'import numpy "
          "as np')\n"},
+        {"run", "import numpy as np\nk = np.lexsort([])\n",
+         "s.py:2:5: TypeError: need sequence of keys with len > 0 in "
+         "lexsort\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int st;
@@ -877,7 +880,10 @@ START_TEST(cli_python_output) {
         "for i, v in enumerate(['a', 'b']):\n"
         "    print(i, v, sep='-', end=';')\n"
         "print()\n"
-        "print(*zip([1, 2], 'xy'))\n";
+        "print(*zip([1, 2], 'xy'))\n"
+        "print(slice(3), slice(1, None), slice(1, 5, 2), np.s_[1:3, ::2],\n"
+        "      np.index_exp[2], np.s_[4])\n"
+        "print(np.einsum_path('ij,jk,kl->il', x, x.T, x)[0])\n";
     char *want = python(SRC);
     int st;
     char *out = run_loom("run", SRC, &st);

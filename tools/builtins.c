@@ -348,6 +348,32 @@ H(h_range) {
     return 0;
 }
 
+/* slice(stop), slice(start, stop[, step]): any values, as Python keeps
+ * them; indexing checks them. */
+H(h_slice) {
+    (void)F;
+    const scr_seq *args = scr_seq_of(a[0]);
+    if (args->n < 1 || args->n > 3)
+        return scr_fail(I, args->n ? "TypeError: slice expected at most 3 "
+                                     "arguments, got %d"
+                                   : "TypeError: slice expected at least 1 "
+                                     "argument, got %d", args->n);
+    scr_slice *s = scr_xcalloc(1, sizeof *s);
+    s->h.refs = 1;
+    s->h.k = SCR_V_SLICE;
+    if (args->n == 1) {
+        s->stop = scr_ref(args->v[0]);
+    } else {
+        s->start = scr_ref(args->v[0]);
+        s->stop = scr_ref(args->v[1]);
+        if (args->n == 3)
+            s->step = scr_ref(args->v[2]);
+    }
+    out->k = SCR_V_SLICE;
+    out->u.o = &s->h;
+    return 0;
+}
+
 H(h_len) {
     (void)F;
     scr_value v = a[0];
@@ -888,6 +914,7 @@ static const scr_func BUILTINS[] = {
        h_print),
     FN("range", "start, stop=None, step=None, /", h_range),
     FN("len", "obj, /", h_len),
+    FN("slice", "*args", h_slice),
     FN("int", "x=0, /", h_int),
     FN("float", "x=0.0, /", h_float),
     FN("bool", "x=False, /", h_bool),

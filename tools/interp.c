@@ -1035,6 +1035,9 @@ static int put_value(scr_interp *I, scr_value v, bool repr, scr_buf *b) {
     case SCR_V_UFUNC_AT:
         scr_buf_printf(b, "<method %s>", ((scr_method *)v.u.o)->fn->name);
         return 0;
+    case SCR_V_INDEX_EXP:
+        scr_buf_puts(b, "<numpy.lib.index_tricks.IndexExpression object>");
+        return 0;
     }
     return 0;
 }
@@ -1619,6 +1622,15 @@ static int subscript(scr_interp *I, scr_value obj, scr_value idx,
     }
     if (scr_is_seq(obj) || obj.k == SCR_V_STR || obj.k == SCR_V_RANGE)
         return py_subscript(I, obj, idx, out);
+    if (obj.k == SCR_V_INDEX_EXP) { /* np.s_[...]; np.index_exp: a tuple */
+        if (obj.u.i && idx.k != SCR_V_TUPLE) {
+            *out = scr_seq_new(SCR_V_TUPLE, 1);
+            scr_seq_of(*out)->v[0] = scr_ref(idx);
+        } else {
+            *out = scr_ref(idx);
+        }
+        return 0;
+    }
     return scr_fail(I, "TypeError: '%s' object is not subscriptable",
                     scr_type_name(obj));
 }

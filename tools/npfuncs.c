@@ -1041,11 +1041,11 @@ static int einsum_operands(scr_interp *I, scr_value ops, const char **subs,
     *subs = scr_str_of(s->v[0])->s;
     *n = s->n - 1;
     *xs = scr_xmalloc((size_t)(s->n) * sizeof **xs);
-    for (int i = 1; i < s->n; i++)
-        if (arr(I, s->v[i], &(*xs)[i - 1]) < 0) {
-            free(*xs);
-            return -1;
-        }
+    /* NumPy 1.24 promotes einsum's operands by value, as a ufunc's */
+    if (scr_operands(I, s->v + 1, *n, *xs) < 0) {
+        free(*xs);
+        return -1;
+    }
     return 0;
 }
 
@@ -1089,8 +1089,22 @@ H(h_einsum_path) {
         return scr_fail(I, "einsum_path: %s", loom_ctx_error(scr_ctx(I))[0]
                                                   ? loom_ctx_error(scr_ctx(I))
                                                   : loom_status_name(st));
+    /* the report's first line is the path, "['einsum_path', (0, 1), ...]":
+     * it becomes the list NumPy returns first, the rest the report */
+    char *nl = strchr(text, '\n'), *p = text;
+    scr_value path = scr_seq_new(SCR_V_LIST, 0);
+    scr_list_append(path, scr_str_new("einsum_path", 11));
+    while ((p = strchr(p, '(')) && (!nl || p < nl)) {
+        scr_value step = scr_seq_new(SCR_V_TUPLE, 0);
+        for (p++; *p != ')'; p += *p == ',' || *p == ' ')
+            if (*p >= '0' && *p <= '9')
+                scr_list_append(step, scr_int(strtol(p, &p, 10)));
+        scr_list_append(path, step);
+    }
     *out = scr_seq_new(SCR_V_TUPLE, 2);
-    scr_seq_of(*out)->v[1] = scr_str_new(text, strlen(text));
+    scr_seq_of(*out)->v[0] = path;
+    const char *report = nl ? nl + 1 : "";
+    scr_seq_of(*out)->v[1] = scr_str_new(report, strlen(report));
     free(text);
     return 0;
 }
@@ -1628,10 +1642,15 @@ H(h_repeat) {
     loom_array *r;
     if (arr(I, a[1], &r) < 0)
         return -1;
-    if (loom_ndim(r) == 0 || loom_size(r) == 1) {
-        int64_t k;
-        if (get_int(I, a[1], "repeats", &k) < 0)
-            return -1;
+    if (loom_size(r) == 1) { /* one count for every element, as NumPy */
+        static const int64_t first[LOOM_MAX_DIMS];
+        if (loom_dtype_of(r) == LOOM_FLOAT32 || loom_dtype_of(r) == LOOM_FLOAT64)
+            return scr_fail(I, "TypeError: Cannot cast array data from "
+                               "dtype('float64') to dtype('int64') according "
+                               "to the rule 'safe'");
+        int64_t k = loom_item_int(r, first);
+        if (loom_status_of(r) != LOOM_OK)
+            return check_status(I, loom_status_of(r), &r, 1);
         return ret(I, loom_repeat(x, k, ax), out);
     }
     return ret(I, loom_repeat_each(x, r, ax), out);
@@ -2206,9 +2225,11 @@ H(h_lexsort) {
     int n, ax;
     if (scr_to_array_list(I, a[0], "keys", &keys, &n) < 0)
         return -1;
-    if (get_axis(I, a[1], &ax) < 0) {
+    if (n == 0 || get_axis(I, a[1], &ax) < 0) {
         free(keys);
-        return -1;
+        /* loom_lexsort has no context to report this in */
+        return n ? -1 : scr_fail(I, "TypeError: need sequence of keys with "
+                                    "len > 0 in lexsort");
     }
     loom_array *r = loom_lexsort(n, keys, ax);
     free(keys);
@@ -3223,6 +3244,11 @@ bool scr_np_constant(int module, const char *name, scr_value *out) {
         }
     if (strcmp(name, "newaxis") == 0) {
         *out = scr_none;
+        return true;
+    }
+    if (strcmp(name, "s_") == 0 || strcmp(name, "index_exp") == 0) {
+        out->k = SCR_V_INDEX_EXP;
+        out->u.i = name[0] == 'i';
         return true;
     }
     static const struct {

@@ -191,7 +191,9 @@ typedef enum scr_vkind {
     SCR_V_MODULE,   /* np, np.linalg, np.random */
     SCR_V_FUNC,     /* a built-in or NumPy function */
     SCR_V_METHOD,   /* a function bound to a receiver */
-    SCR_V_UFUNC_AT  /* np.add.at & co (ufunc method objects) */
+    SCR_V_UFUNC_AT, /* np.add.at & co (ufunc method objects) */
+    SCR_V_INDEX_EXP /* np.s_ (u.i == 0) and np.index_exp (u.i == 1):
+                       subscripting one gives the index itself */
 } scr_vkind;
 
 typedef struct scr_obj scr_obj;

@@ -257,6 +257,7 @@ const char *scr_type_name(scr_value v) {
     case SCR_V_SLICE: return "slice";
     case SCR_V_ELLIPSIS: return "ellipsis";
     case SCR_V_RANGE: return "range";
+    case SCR_V_INDEX_EXP: return "numpy.lib.index_tricks.IndexExpression";
     case SCR_V_ARRAY: {
         loom_array *a = scr_arr(v);
         if (loom_ndim(a) == 0) {

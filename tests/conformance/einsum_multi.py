@@ -76,3 +76,7 @@ L3 = rng.standard_normal((5, 2)) * 0.5
 L4 = rng.standard_normal((2, 6)) * 0.5
 np.save('einsum_multi_long_chain.npy', np.einsum('ab,bc,cd,de,ef,fg,gh,hi,ij,jk,kl,lm->am', L1, L2, L3, L4, L4.T, L3.T, L2.T, L1.T, L1, L2, L3, L4, optimize=True))
 np.save('einsum_multi_long_chain_left.npy', np.einsum('ab,bc,cd,de,ef,fg,gh,hi,ij,jk,kl,lm->am', L1, L2, L3, L4, L4.T, L3.T, L2.T, L1.T, L1, L2, L3, L4))
+
+# the path einsum_path reports (unique orders only: ties may break apart)
+path = np.einsum_path('ij,jk,k->i', L1, L2, L2[0], optimize='greedy')[0]
+np.save('einsum_multi_path.npy', np.array([list(step) for step in path[1:]]))

@@ -44,3 +44,5 @@ np.save('join_repeat_then_T_reshape.npy', np.repeat(a, 2, axis=1)[:, 1:].T.resha
 np.save('join_repeat_expr.npy', np.repeat(f - 1, 2, axis=0) * f.max())
 np.save('join_repeat_mean.npy', np.repeat(f, 3, axis=1).mean(axis=1))
 np.save('join_tile_of_repeat.npy', np.tile(np.repeat(a, 2, axis=1), (2, 1)))
+np.save('join_repeat_list_of_one.npy', np.repeat(a, [3], axis=1))
+np.save('join_repeat_array_of_one_flat.npy', np.repeat(a, np.array([2])))

@@ -135,3 +135,9 @@ np.save('views_flatten_of_broadcast.npy', np.broadcast_to(x[:3] * 2, (2, 3)).fla
 big = np.arange(300000.0).reshape(600, 500)
 np.save('views_big_transpose_op.npy', big.T * 0.5 + big[::-1].T)
 np.save('views_big_step.npy', big[1::3, ::-7] - 1)
+
+# slice objects and np.s_ / np.index_exp as indices
+np.save('views_slice_object.npy', big[slice(5, 50, 3), slice(None, None, -40)])
+np.save('views_slice_stop_only.npy', x[slice(4)])
+np.save('views_s_.npy', big[np.s_[::100, 7]])
+np.save('views_index_exp.npy', big[np.index_exp[10:12]])
