@@ -285,8 +285,9 @@ void report_markdown(FILE *f, const bench_opts *o, const bench_machine *m,
             LOOM_VERSION_STRING, o->runs, total_s, m->load_start,
             m->load_end, m->ncpu);
     fprintf(f, "Machine (measured by this run): STREAM copy %.1f GB/s, triad "
-               "%.1f GB/s (3 x %lld doubles, best of runs); OpenBLAS sgemm "
-               "%.0f GFLOP/s, dgemm %.0f GFLOP/s (n = %lld). The roofline uses "
+               "%.1f GB/s (3 x %lld doubles); OpenBLAS sgemm %.0f GFLOP/s, "
+               "dgemm %.0f GFLOP/s (n = %lld); each the best of its runs at "
+               "the start and at the end of the suite. The roofline uses "
                "the triad bandwidth and the GEMM rate of the workload's "
                "dtype.\n\n",
             m->copy_gbs, m->triad_gbs, (long long)m->stream_n,
