@@ -85,6 +85,9 @@ typedef struct lstate {
     const loom_array *rc_node;
     frame rc_phase, rc_store;
     int rc_lead, rc_slot;
+    int rc_idx; /* the store loop's index of the cached row, or -1: the
+                   output store reuses it, so that LLVM sees the read and
+                   the write of the same element (no overlap checks) */
     int rc_row_loop, rc_phase_loop; /* original loop ids */
 } lstate;
 
@@ -854,7 +857,9 @@ static void row_cache_store(lstate *s)
 static int row_cache_load(lstate *s, const frame *f)
 {
     (void)f;
-    int idx = row_cache_index(s, -1, -1);
+    if (s->rc_idx < 0)
+        s->rc_idx = row_cache_index(s, -1, -1);
+    int idx = s->rc_idx;
     return jit_val(s->k, (kir_val){.op = KV_LOAD, .dtype = s->rc_node->dtype,
                                    .a = s->rc_slot, .b = idx, .c = -1});
 }
@@ -991,7 +996,7 @@ loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
     const fuse_step *st = &plan->steps[step];
     lstate s = {.plan = plan, .step = step, .k = k, .bind = bind,
                 .maxbind = maxbind, .ndom = st->ndom,
-                .nouter = st->ndom - st->ninner};
+                .nouter = st->ndom - st->ninner, .rc_idx = -1};
     s.head = rt_malloc(&k->alloc, (size_t)plan->nnodes * sizeof(int));
     if (!s.head)
         return LOOM_ERR_MEMORY;
@@ -1054,7 +1059,9 @@ loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
     for (int o = 0; o < st->nout && !s.err; o++) {
         int v = lower(&s, st->out[o], &dom);
         int slot = bind_slot(&s, st->out[o], true);
-        int idx = buffer_index(&s, cst, 0, &dom);
+        int idx = o == 0 && s.rc_node && s.rc_idx >= 0
+                      ? s.rc_idx /* the same index, derived once */
+                      : buffer_index(&s, cst, 0, &dom);
         if (v >= 0 && slot >= 0 && idx >= 0)
             jit_stmt(k, KS_STORE, slot, idx, v);
     }

@@ -68,9 +68,17 @@ static loom_status lower_and_compile(rt_program *p)
             return s;
         }
         kernel_name(&ks->k, st);
+        /* work per parallel iteration: the largest operand's share */
+        int64_t work = ks->extent0 ? graph_numel(st->ndom, st->dom) / ks->extent0 : 0;
         for (int b = 0; b < ks->nbind; b++)
-            if (ks->bind[b].node)
+            if (ks->bind[b].node) {
                 ks->bytes += node_bytes(ks->bind[b].node);
+                int64_t nb = graph_numel(ks->bind[b].node->ndim,
+                                         ks->bind[b].node->shape);
+                if (ks->extent0 && nb / ks->extent0 > work)
+                    work = nb / ks->extent0;
+            }
+        ks->grain = 32768 / (work > 0 ? work : 1) + 1;
         char err[512];
         ks->fn = jit_get(&ks->k, ctx->cache_dir, &ks->cinfo, err, sizeof err);
         if (!ks->fn) {
@@ -264,18 +272,7 @@ static loom_status run_kernel(rt_program *p, int i)
         ks->fn(bufs, ks->k.params, 0, 1);
     } else if (total > 0) {
         kjob j = {ks->fn, bufs, ks->k.params};
-        /* work per parallel iteration: the largest operand's share */
-        int64_t work = total / ks->extent0;
-        for (int b = 0; b < ks->nbind; b++) {
-            if (!ks->bind[b].node)
-                continue;
-            int64_t nb = graph_numel(ks->bind[b].node->ndim,
-                                     ks->bind[b].node->shape);
-            if (nb / ks->extent0 > work)
-                work = nb / ks->extent0;
-        }
-        int64_t grain = 32768 / (work > 0 ? work : 1) + 1;
-        rt_parallel_for(p->ctx->threads, ks->extent0, grain, run_range, &j);
+        rt_parallel_for(p->ctx->threads, ks->extent0, ks->grain, run_range, &j);
     }
     ks->run_ms = now_ms() - t0;
     rt_free(&p->ctx->alloc, sbuf, scratch ? scratch : 1);

@@ -20,6 +20,9 @@ typedef struct rt_kstep {
     double run_ms;
     int64_t bytes;   /* bytes read and written by one run */
     int64_t extent0; /* iterations of the parallel loop (0: none) */
+    int64_t grain;   /* parallel iterations per task: ~32K elements of the
+                        largest operand, so that reductions over long rows
+                        spread over the threads */
 } rt_kstep;
 
 /* A buffer of the memory plan: materialized by step `first`, last read by

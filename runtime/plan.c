@@ -42,7 +42,7 @@ typedef struct tstep {
     jit_fn fn, combine;
     int64_t *params;
     int nparams, chunk_param, naccs;
-    int64_t split_extent, extent0, total;
+    int64_t split_extent, extent0, total, grain;
     int nbind;
     ref bind[JIT_MAX_BUFS];
     /* calls */
@@ -307,6 +307,7 @@ static rt_template *record(const rt_program *p, loom_array *const *leaves,
             ts->naccs = k->naccs;
             ts->split_extent = k->split_extent;
             ts->extent0 = ks->extent0;
+            ts->grain = ks->grain;
             ts->total = graph_numel(st->ndom, st->dom);
             ts->nbind = ks->nbind;
             for (int b = 0; b < ks->nbind; b++) {
@@ -445,9 +446,7 @@ static loom_status run_kernel(loom_ctx *ctx, const tstep *ts,
     } else if (ts->total > 0 && ts->extent0 == 0) {
         ts->fn(bufs, P, 0, 1);
     } else if (ts->total > 0) {
-        int64_t work = ts->total / ts->extent0;
-        int64_t grain = 32768 / (work > 0 ? work : 1) + 1;
-        rt_parallel_for(ctx->threads, ts->extent0, grain, run_range, &j);
+        rt_parallel_for(ctx->threads, ts->extent0, ts->grain, run_range, &j);
     }
     if (sbuf)
         rt_free(&ctx->alloc, sbuf, scratch ? scratch : 1);
