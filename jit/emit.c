@@ -435,9 +435,22 @@ static bool is_arg(const kir_acc *acc)
     return acc->red == GRAPH_OP_RARGMAX || acc->red == GRAPH_OP_RARGMIN;
 }
 
+/* Float max/min keep NaN apart: slot 0 is the max of the ordered values
+ * (one vmaxps per vector: x > m ? x : m), slot 1 an integer flag ORed
+ * with "x is NaN"; the value read out is NaN when the flag is set.  Both
+ * are plain reductions the loop vectorizer recognizes, where NumPy's
+ * NaN-propagating maximum costs several instructions per vector. */
+static bool is_nanflag(const kir_acc *acc)
+{
+    return graph_is_float((loom_dtype)acc->dtype) &&
+           (acc->red == GRAPH_OP_RMAX || acc->red == GRAPH_OP_RMIN);
+}
+
 /* Type of slot (0 value, 1 second part, 2 shift) of an accumulator. */
 static LLVMTypeRef slot_type(em *e, const kir_acc *acc, int slot)
 {
+    if (slot == 1 && is_nanflag(acc)) /* as wide as the values: as many lanes */
+        return acc->dtype == LOOM_FLOAT32 ? e->i32 : e->i64;
     return slot == 1 && is_arg(acc) ? e->i64 : ty(e, acc->dtype);
 }
 
@@ -513,8 +526,16 @@ static LLVMValueRef value_uncached(em *e, int v)
         int adt = e->k->vals[x->gop == GRAPH_OP_WHERE ? x->b : x->a].dtype;
         return alu(e, (graph_op)x->gop, x->dtype, adt, a);
     }
-    case KV_ACC:
-        return acc_load(e, x->a, x->b);
+    case KV_ACC: {
+        LLVMValueRef r = acc_load(e, x->a, x->b);
+        if (x->b == 0 && is_nanflag(&e->k->accs[x->a])) {
+            LLVMValueRef f = acc_load(e, x->a, 1);
+            LLVMValueRef nan = LLVMBuildICmp(B, LLVMIntNE, f,
+                                             LLVMConstInt(LLVMTypeOf(f), 0, 0), "");
+            r = LLVMBuildSelect(B, nan, fconst(LLVMTypeOf(r), NAN), r, "");
+        }
+        return r;
+    }
     }
     fail(e, "emit: bad value");
     return LLVMGetUndef(e->i64);
@@ -626,13 +647,33 @@ static void acc_init(em *e, int a, LLVMValueRef shift, int shift_dt)
 {
     const kir_acc *acc = &e->k->accs[a];
     acc_store(e, a, 0, identity(e, acc));
-    if (is_arg(acc))
-        acc_store(e, a, 1, LLVMConstInt(e->i64, 0, 0));
+    if (is_arg(acc) || is_nanflag(acc))
+        acc_store(e, a, 1, LLVMConstInt(slot_type(e, acc, 1), 0, 0));
     if (acc->red == GRAPH_OP_RVAR) {
         acc_store(e, a, 1, identity(e, acc));
         acc_store(e, a, 2, shift ? cast(e, shift, shift_dt, acc->dtype)
                                  : identity(e, acc));
     }
+}
+
+/* m = v > m ? v : m (min: <), flag |= isnan; v's NaN never enters m. */
+static void nanflag_update(em *e, int a, LLVMValueRef v, LLVMValueRef isnan)
+{
+    const kir_acc *acc = &e->k->accs[a];
+    LLVMBuilderRef B = e->B;
+    LLVMValueRef old = acc_load(e, a, 0);
+    LLVMValueRef c = fcmp(e, acc->red == GRAPH_OP_RMAX ? LLVMRealOGT
+                                                       : LLVMRealOLT, v, old);
+    LLVMValueRef m = LLVMBuildSelect(B, c, v, old, "");
+    /* no-NaN, no-signed-zero: what the vectorizer asks of a compare and
+     * select before it treats them as a max; a NaN v makes m poison, and
+     * then the flag selects NaN instead of m */
+    LLVMFastMathFlags f = LLVMFastMathNoNaNs | LLVMFastMathNoSignedZeros;
+    LLVMSetFastMathFlags(c, f);
+    if (LLVMIsAInstruction(m) && LLVMCanValueUseFastMathFlags(m))
+        LLVMSetFastMathFlags(m, f);
+    acc_store(e, a, 0, m);
+    acc_store(e, a, 1, LLVMBuildOr(B, acc_load(e, a, 1), isnan, ""));
 }
 
 static void acc_update(em *e, int a, LLVMValueRef v, LLVMValueRef idx,
@@ -649,6 +690,11 @@ static void acc_update(em *e, int a, LLVMValueRef v, LLVMValueRef idx,
         return;
     }
     v = cast(e, v, vdt, acc->dtype);
+    if (is_nanflag(acc)) {
+        nanflag_update(e, a, v, LLVMBuildZExt(B, fcmp(e, LLVMRealUNO, v, v),
+                                              slot_type(e, acc, 1), ""));
+        return;
+    }
     if (acc->red == GRAPH_OP_RVAR) {
         /* shifted sums: S1 += x - K, S2 += (x - K)^2 */
         LLVMValueRef d = LLVMBuildFSub(B, v, acc_load(e, a, 2), "");
@@ -673,6 +719,10 @@ static void acc_merge(em *e, int a, LLVMValueRef p)
     }
     if (is_arg(acc)) {
         acc_update(e, a, part[0], part[1], acc->dtype);
+        return;
+    }
+    if (is_nanflag(acc)) {
+        nanflag_update(e, a, part[0], part[1]);
         return;
     }
     if (acc->red == GRAPH_OP_RVAR) {

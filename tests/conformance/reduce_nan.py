@@ -263,3 +263,27 @@ np.save('reduce_nan_big_nanstd.npy', np.nanstd(big))
 np.save('reduce_nan_big_nanmax.npy', np.nanmax(big))
 np.save('reduce_nan_big_nanargmin.npy', np.nanargmin(big))
 np.save('reduce_nan_big_sum_nan.npy', np.sum(big))
+
+# min/max on the vectorized paths: long rows (vector bodies and tails),
+# column sweeps, one split sweep of a large array; a NaN anywhere wins,
+# infinities alone do not make one, and rows without NaN are exact
+wide = rng.standard_normal((37, 1031)).astype(np.float32)
+wide[3, 500] = np.nan
+wide[5, 1030] = np.nan
+wide[7, 0] = np.nan
+wide[9, 17] = np.inf
+wide[11, 600] = -np.inf
+wide[13, :] = -np.inf
+np.save('reduce_nan_max_rows_f32.npy', wide.max(axis=1))
+np.save('reduce_nan_min_rows_f32.npy', wide.min(axis=1))
+np.save('reduce_nan_max_cols_f32.npy', wide.max(axis=0))
+np.save('reduce_nan_min_cols_f32.npy', wide.min(axis=0))
+np.save('reduce_nan_ptp_rows_f32.npy', np.ptp(wide, axis=1))
+big = rng.standard_normal(300001)
+np.save('reduce_nan_max_big_clean.npy', big.max())
+np.save('reduce_nan_min_big_inf.npy', np.where(np.arange(300001) == 123456, -np.inf, big).min())
+big[299999] = np.nan
+np.save('reduce_nan_max_big_nan.npy', big.max())
+np.save('reduce_nan_min_big_nan.npy', big.min())
+np.save('reduce_nan_max_big_cols.npy', big[:300000].reshape(3000, 100).max(axis=0))
+np.save('reduce_nan_nanmax_big.npy', np.nanmax(big))
