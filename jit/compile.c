@@ -3,18 +3,21 @@
  *
  * One ORC LLJIT per process, created on first use.  A kernel is compiled
  * by: emitting LLVM IR into a fresh context and module, verifying it,
- * running the new pass manager's default<O3> pipeline with a target
- * machine for the host CPU (its name and features: AVX-512 here), emitting
- * an object file, and adding that object to the JIT.  Compiling objects
- * ourselves (rather than handing IR to LLJIT) lets the same bytes go to
- * the on-disk cache, keyed by the kernel's structure, the loom and LLVM
- * versions and the CPU.
+ * running a lean pipeline of the new pass manager (see PIPELINE) with a
+ * target machine for the host CPU (its name and features: AVX-512 here),
+ * emitting an object file, and adding that object to the JIT.  Compiling
+ * objects ourselves (rather than handing IR to LLJIT) lets the same bytes
+ * go to the on-disk cache, keyed by the kernel's structure, the loom and
+ * LLVM versions, the CPU, and the identity of the loom binary itself: the
+ * same kernel IR lowers to other code when the emitter changes, so a
+ * rebuilt or upgraded loom never runs what an older one cached.
  *
  * The in-memory cache maps a kernel's structural hash to its function,
  * and keeps the structure's bytes to rule out hash collisions.  A mutex
  * guards the cache and the JIT; compiling happens under it, which keeps
  * LLVM's global state simple -- kernels are small and compiles fast.
  */
+#define _GNU_SOURCE /* dladdr */
 #include "jit/compile.h"
 #include "jit/emit.h"
 
@@ -30,6 +33,7 @@
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -62,6 +66,7 @@ static struct {
     LLVMOrcLLJITRef jit;
     LLVMTargetMachineRef tm;
     char *triple, *cpu, *features, *layout;
+    char build[128]; /* the loom binary's identity, for the disk key */
     centry *table[1024];
     int nobjects;
     /* hashes whose base symbol is defined in the JIT (it cannot be
@@ -169,6 +174,23 @@ static bool define_helpers(char *err, size_t n)
 }
 
 /* Creates the JIT and target machine once.  Called with J.lock held. */
+/* The file holding this code (libloom.so, or the program it is linked
+ * into) as size, modification time and inode: any rebuild changes it.
+ * "unknown" if the file cannot be found, which disables nothing but
+ * ties the cache to the version alone. */
+static void build_identity(char *out, size_t n)
+{
+    Dl_info info;
+    struct stat st;
+    if (dladdr((void *)build_identity, &info) && info.dli_fname &&
+        stat(info.dli_fname, &st) == 0)
+        snprintf(out, n, "build %lld.%09ld/%lld/%llu", (long long)st.st_mtim.tv_sec,
+                 (long)st.st_mtim.tv_nsec, (long long)st.st_size,
+                 (unsigned long long)st.st_ino);
+    else
+        snprintf(out, n, "build unknown");
+}
+
 static bool init(char *err, size_t n)
 {
     if (J.ready)
@@ -180,6 +202,7 @@ static bool init(char *err, size_t n)
     LLVMInitializeNativeTarget();
     LLVMInitializeNativeAsmPrinter();
     LLVMInitializeNativeDisassembler();
+    build_identity(J.build, sizeof J.build);
     J.triple = LLVMGetDefaultTargetTriple();
     J.cpu = LLVMGetHostCPUName();
     J.features = LLVMGetHostCPUFeatures();
@@ -367,8 +390,9 @@ static char *cache_path(const char *dir, const char *sym, const char *ext)
 static char *disk_key(const char *key, size_t len, size_t *out)
 {
     char head[512];
-    int h = snprintf(head, sizeof head, "loom %s llvm %s cpu %s %s\n",
-                     LOOM_VERSION, LLVM_VERSION_STR, J.cpu, J.features);
+    int h = snprintf(head, sizeof head, "loom %s %s llvm %s cpu %s %s\n",
+                     LOOM_VERSION, J.build, LLVM_VERSION_STR, J.cpu,
+                     J.features);
     if (h < 0 || (size_t)h >= sizeof head)
         h = (int)sizeof head - 1;
     char *b = malloc((size_t)h + len);

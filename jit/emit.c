@@ -45,6 +45,8 @@ typedef struct em {
     LLVMValueRef lo, hi;
     LLVMValueRef *accs;   /* scalar accumulators: 3 allocas each */
     LLVMValueRef scratch; /* the scratch buffer, or NULL */
+    LLVMValueRef chunk;   /* column-split kernels: the chunk whose vector
+                             accumulators acc_ptr addresses */
     LLVMValueRef *memo;
     int *memo_depth;
     LLVMValueRef *loopvar; /* current value of each loop variable */
@@ -456,10 +458,12 @@ static LLVMTypeRef slot_type(em *e, const kir_acc *acc, int slot)
 
 /* Pointer to a slot of accumulator a: an alloca, or for a vector
  * accumulator its element for the current iteration of its loop in the
- * scratch buffer.  Vector slots are stored slot-major -- ((a * 3 + slot)
- * * len + i) * 8 bytes -- so consecutive iterations touch consecutive
- * words and the loop vectorizes. */
-static LLVMValueRef acc_ptr(em *e, int a, int slot)
+ * scratch buffer.  Vector slots are stored slot-major -- row a * 3 + slot
+ * of len 8-byte words, element i at i times the slot's size -- so
+ * consecutive iterations touch consecutive elements and the loop
+ * vectorizes; a column-split kernel's chunk c has its own set, c * naccs
+ * * 3 rows further. */
+static LLVMValueRef acc_ptr_in(em *e, LLVMValueRef chunk, int a, int slot)
 {
     const kir_acc *acc = &e->k->accs[a];
     if (acc->vec_var < 0)
@@ -467,10 +471,22 @@ static LLVMValueRef acc_ptr(em *e, int a, int slot)
     LLVMBuilderRef B = e->B;
     LLVMValueRef len = value(e, acc->vec_len);
     LLVMValueRef row = LLVMConstInt(e->i64, (unsigned long long)(3 * a + slot), 0);
-    LLVMValueRef i = LLVMBuildAdd(B, LLVMBuildMul(B, row, len, ""),
-                                  e->loopvar[acc->vec_var], "");
-    LLVMValueRef off = LLVMBuildMul(B, i, LLVMConstInt(e->i64, 8, 0), "");
-    return LLVMBuildGEP2(B, e->i8, e->scratch, &off, 1, "");
+    if (chunk)
+        row = LLVMBuildAdd(B, row, LLVMBuildMul(B, chunk,
+                                                LLVMConstInt(e->i64, 3ull * (unsigned)e->k->naccs, 0),
+                                                ""), "");
+    /* rows of 8-byte words; a row holds its elements packed at their own
+     * size, so that a float32 slot is read contiguously too */
+    LLVMValueRef base = LLVMBuildMul(B, LLVMBuildMul(B, row, len, ""),
+                                     LLVMConstInt(e->i64, 8, 0), "");
+    LLVMTypeRef st = slot_type(e, acc, slot);
+    LLVMValueRef p = LLVMBuildGEP2(B, e->i8, e->scratch, &base, 1, "");
+    return LLVMBuildGEP2(B, st, p, &e->loopvar[acc->vec_var], 1, "");
+}
+
+static LLVMValueRef acc_ptr(em *e, int a, int slot)
+{
+    return acc_ptr_in(e, e->chunk, a, slot);
 }
 
 static LLVMValueRef acc_load(em *e, int a, int slot)
@@ -706,17 +722,10 @@ static void acc_update(em *e, int a, LLVMValueRef v, LLVMValueRef idx,
     acc_store(e, a, 0, combine(e, acc, acc_load(e, a, 0), v));
 }
 
-/* Merges a chunk's partial accumulator (three slots at p) into acc a. */
-static void acc_merge(em *e, int a, LLVMValueRef p)
+/* Merges a chunk's partial accumulator (its slot values) into acc a. */
+static void acc_merge(em *e, int a, LLVMValueRef *part)
 {
     const kir_acc *acc = &e->k->accs[a];
-    LLVMBuilderRef B = e->B;
-    LLVMValueRef part[3];
-    for (int slot = 0; slot < 3; slot++) {
-        LLVMValueRef off = LLVMConstInt(e->i64, (unsigned long long)slot * 8, 0);
-        part[slot] = LLVMBuildLoad2(B, slot_type(e, acc, slot),
-                                    LLVMBuildGEP2(B, e->i8, p, &off, 1, ""), "");
-    }
     if (is_arg(acc)) {
         acc_update(e, a, part[0], part[1], acc->dtype);
         return;
@@ -829,9 +838,12 @@ static LLVMValueRef partial_ptr(em *e, LLVMValueRef c, int a)
     return LLVMBuildGEP2(B, e->i8, e->scratch, &off, 1, "");
 }
 
+/* Scalar accumulators to the chunk's partials (vector ones are there). */
 static void store_partials(em *e)
 {
     for (int a = 0; a < e->k->naccs; a++) {
+        if (e->k->accs[a].vec_var >= 0)
+            continue;
         LLVMValueRef p = partial_ptr(e, e->lo, a);
         for (int slot = 0; slot < 3; slot++) {
             LLVMValueRef off = LLVMConstInt(e->i64, (unsigned long long)slot * 8, 0);
@@ -841,15 +853,48 @@ static void store_partials(em *e)
     }
 }
 
+/* Column-split: chunks [1, hi) merged into chunk 0, column by column
+ * (the inner loop runs along the columns and vectorizes). */
+static void merge_vector_partials(em *e)
+{
+    const jit_kernel *k = e->k;
+    int a0 = -1;
+    for (int a = 0; a < k->naccs && a0 < 0; a++)
+        if (k->accs[a].vec_var >= 0)
+            a0 = a;
+    if (a0 < 0)
+        return;
+    LLVMValueRef saved_lo = e->lo;
+    e->lo = LLVMConstInt(e->i64, 1, 0);
+    open_loop(e, k->nloops, NULL, KIR_LOOP_PARALLEL); /* c in [1, hi) */
+    e->lo = saved_lo;
+    LLVMValueRef c = e->loopvar[k->nloops];
+    open_loop(e, k->accs[a0].vec_var, value(e, k->accs[a0].vec_len), 0);
+    e->loops[e->depth].has_update = true;
+    for (int a = 0; a < k->naccs; a++) {
+        if (k->accs[a].vec_var < 0)
+            continue;
+        LLVMValueRef part[3];
+        for (int slot = 0; slot < 3; slot++)
+            part[slot] = LLVMBuildLoad2(e->B, slot_type(e, &k->accs[a], slot),
+                                        acc_ptr_in(e, c, a, slot), "");
+        acc_merge(e, a, part);
+    }
+    close_loop(e);
+    close_loop(e);
+}
+
 /* The combine function's prologue: every accumulator merged from the
  * partials of chunks [0, hi). */
 static void merge_partials(em *e)
 {
+    merge_vector_partials(e);
     for (int a = 0; a < e->k->naccs; a++)
-        acc_init(e, a, NULL, 0);
+        if (e->k->accs[a].vec_var < 0)
+            acc_init(e, a, NULL, 0);
     /* the shift of var is the same in every chunk: take chunk 0's */
     for (int a = 0; a < e->k->naccs; a++)
-        if (e->k->accs[a].red == GRAPH_OP_RVAR) {
+        if (e->k->accs[a].red == GRAPH_OP_RVAR && e->k->accs[a].vec_var < 0) {
             LLVMValueRef off = LLVMConstInt(e->i64, 16, 0);
             LLVMValueRef q = LLVMBuildGEP2(e->B, e->i8,
                                            partial_ptr(e, LLVMConstInt(e->i64, 0, 0), a),
@@ -860,8 +905,17 @@ static void merge_partials(em *e)
     e->lo = LLVMConstInt(e->i64, 0, 0);
     open_loop(e, e->k->nloops, NULL, KIR_LOOP_PARALLEL); /* c in [0, hi) */
     LLVMValueRef c = e->loopvar[e->k->nloops];
-    for (int a = 0; a < e->k->naccs; a++)
-        acc_merge(e, a, partial_ptr(e, c, a));
+    for (int a = 0; a < e->k->naccs; a++) {
+        if (e->k->accs[a].vec_var >= 0)
+            continue;
+        LLVMValueRef p = partial_ptr(e, c, a), part[3];
+        for (int slot = 0; slot < 3; slot++) {
+            LLVMValueRef off = LLVMConstInt(e->i64, (unsigned long long)slot * 8, 0);
+            part[slot] = LLVMBuildLoad2(e->B, slot_type(e, &e->k->accs[a], slot),
+                                        LLVMBuildGEP2(e->B, e->i8, p, &off, 1, ""), "");
+        }
+        acc_merge(e, a, part);
+    }
     close_loop(e);
     e->lo = saved_lo;
     e->hi = saved_hi;
@@ -958,6 +1012,8 @@ static LLVMValueRef emit_body(em *e, const char *name, int from, int to,
     }
     e->lo = LLVMGetParam(f, (unsigned)n + 1);
     e->hi = LLVMGetParam(f, (unsigned)n + 2);
+    /* a column-split body runs chunk lo; the combine reads chunk 0 */
+    e->chunk = jit_split_vec_param(k) >= 0 && !combine ? e->lo : NULL;
     for (int i = 0; i < k->naccs; i++)
         for (int slot = 0; slot < 3; slot++)
             e->accs[3 * i + slot] =

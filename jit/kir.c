@@ -176,6 +176,16 @@ static uint64_t mix(uint64_t h, uint64_t v)
     return h * 0xff51afd7ed558ccdull;
 }
 
+int jit_split_vec_param(const jit_kernel *k)
+{
+    if (k->chunk_param < 0)
+        return -1;
+    for (int i = 0; i < k->naccs; i++)
+        if (k->accs[i].vec_var >= 0 && k->vals[k->accs[i].vec_len].op == KV_PARAM)
+            return k->vals[k->accs[i].vec_len].a;
+    return -1;
+}
+
 void jit_kernel_hash(jit_kernel *k)
 {
     uint64_t h = mix(0x6b6972, (uint64_t)k->nloops);

@@ -20,7 +20,9 @@
  * array shared out among threads) runs chunk lo, leaving partial results
  * in its scratch buffer, and has a second function, kernel.combine,
  * called once with the number of chunks in hi, that merges them and
- * stores the results.
+ * stores the results.  A column-split kernel does the same for
+ * reductions along the slow axis: a chunk is a band of rows, its partials
+ * one accumulator per column (jit_split_vec_param).
  */
 #ifndef LOOM_KIR_H
 #define LOOM_KIR_H
@@ -139,6 +141,10 @@ int jit_param_class(int64_t v);
 
 /* Hashes the structure (not the parameter values) into k->hash. */
 void jit_kernel_hash(jit_kernel *k);
+/* A column-split kernel (a split kernel whose accumulators are vectors:
+ * each chunk of rows keeps a set of its own in the scratch buffer) has
+ * the vector length in a parameter: its index, or -1 for other kernels. */
+int jit_split_vec_param(const jit_kernel *k);
 
 /* Prints the kernel as a readable loop nest. */
 void jit_kernel_print(const jit_kernel *k, FILE *out);

@@ -686,7 +686,9 @@ static int reduced_extents(const struct red *r, int64_t *ext)
  * values, the loops over the reduced axes (the first one split across
  * threads when `split`), and the updates.  In column mode each update is
  * wrapped in a loop over the vector loop `vec` (an emitted id), so the
- * reduction sweeps rows while the vector loop runs along them.
+ * reduction sweeps rows while the vector loop runs along them; the vector
+ * loop is the kernel's parallel loop, unless the rows are split (then
+ * every chunk runs all of it).
  */
 static void row_cache_store(lstate *s);
 
@@ -696,7 +698,7 @@ static void emit_phase(lstate *s, int p, bool split, int vec)
     struct red *lead = &s->reds[p];
     int64_t ext[LOOM_MAX_DIMS];
     int nr = reduced_extents(lead, ext);
-    int vflags = vec >= 0 ? KIR_LOOP_PARALLEL : 0;
+    int vflags = vec >= 0 && !split ? KIR_LOOP_PARALLEL : 0;
     /* initial values (var: the shift is the input's first element) */
     if (vec >= 0)
         open_loop(s, vec, s->extent[vec], vflags);
@@ -921,10 +923,19 @@ typedef enum lmode {
                      kept fast axis inside, accumulators per column */
     MODE_SPLIT,   /* one reduction of a whole large array, its first
                      loop shared out in chunks, partials combined */
+    MODE_COLUMN_SPLIT, /* column mode with the rows shared out in bands,
+                     each with accumulators of its own, then combined:
+                     every thread streams whole rows (splitting the
+                     columns instead makes each read half rows, which
+                     memory serves at half speed) */
 } lmode;
 
 /* Iterations a reduction must have before it is shared out in chunks. */
 #define SPLIT_MIN (1 << 16)
+/* Column reductions: rows and at most this many columns before the rows
+ * are shared out (each chunk holds accumulators for every column). */
+#define COLUMN_SPLIT_ROWS 8192
+#define COLUMN_SPLIT_COLS 16384
 
 /* Whether some load of the kernel walks domain loop `dl` contiguously
  * while a reduction loop strides through memory. */
@@ -965,8 +976,14 @@ static lmode choose_mode(lstate *s, const fuse_step *st, int ndom,
         bool all_loop = true;
         for (int i = 0; i < s->nreds; i++)
             all_loop = all_loop && nreduced(s->reds[i].node) > 0;
-        if (dl >= 0 && all_loop && s->extent[0] > 1 && column_access(s, dl))
+        if (dl >= 0 && all_loop && s->extent[0] > 1 && column_access(s, dl)) {
+            int64_t ext[LOOM_MAX_DIMS];
+            reduced_extents(&s->reds[0], ext);
+            if (nphases == 1 && ext[0] >= COLUMN_SPLIT_ROWS &&
+                s->extent[0] <= COLUMN_SPLIT_COLS)
+                return MODE_COLUMN_SPLIT;
             return MODE_COLUMNS;
+        }
     }
     return MODE_ROWS;
 }
@@ -1042,6 +1059,11 @@ loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
         emit_phase(&s, 0, true, -1);
         jit_stmt(k, KS_PARTIAL, -1, -1, -1);
         jit_stmt(k, KS_COMBINE, -1, -1, -1);
+    } else if (mode == MODE_COLUMN_SPLIT) {
+        emit_phase(&s, 0, true, 0);
+        jit_stmt(k, KS_PARTIAL, -1, -1, -1);
+        jit_stmt(k, KS_COMBINE, -1, -1, -1);
+        open_loop(&s, 0, s.extent[0], 0);
     } else if (mode == MODE_COLUMNS) {
         for (int i = 0; i < s.nreds && !s.err; i++)
             if (s.reds[i].phase == i)
@@ -1065,11 +1087,12 @@ loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
         if (v >= 0 && slot >= 0 && idx >= 0)
             jit_stmt(k, KS_STORE, slot, idx, v);
     }
-    if (mode == MODE_COLUMNS)
+    if (mode == MODE_COLUMNS || mode == MODE_COLUMN_SPLIT)
         close_loops(&s, 1);
     else if (mode == MODE_ROWS)
         close_loops(&s, ndom);
-    *extent0 = mode == MODE_SPLIT ? 0 : ndom > 0 ? s.extent[0] : 1;
+    *extent0 = mode == MODE_SPLIT || mode == MODE_COLUMN_SPLIT ? 0
+               : ndom > 0 ? s.extent[0] : 1;
 
     rt_free(&k->alloc, s.vecs, (size_t)s.veccap * sizeof(aff));
     rt_free(&k->alloc, s.head, (size_t)plan->nnodes * sizeof(int));

@@ -252,6 +252,9 @@ static loom_status run_kernel(rt_program *p, int i)
         nchunks = (k->split_extent + chunk - 1) / chunk;
         k->params[k->chunk_param] = chunk;
         scratch = (size_t)nchunks * (size_t)k->naccs * KIR_ACC_BYTES;
+        int vp = jit_split_vec_param(k);
+        if (vp >= 0) /* a set of column accumulators per chunk */
+            scratch *= (size_t)k->params[vp];
     } else if (k->scratch >= 0) {
         scratch = (size_t)ks->extent0 * (size_t)k->naccs * KIR_ACC_BYTES;
     }

@@ -41,7 +41,7 @@ typedef struct tstep {
     /* kernels */
     jit_fn fn, combine;
     int64_t *params;
-    int nparams, chunk_param, naccs;
+    int nparams, chunk_param, naccs, vec_param;
     int64_t split_extent, extent0, total, grain;
     int nbind;
     ref bind[JIT_MAX_BUFS];
@@ -304,6 +304,7 @@ static rt_template *record(const rt_program *p, loom_array *const *leaves,
                 goto fail;
             memcpy(ts->params, k->params, (size_t)k->nparams * sizeof(int64_t));
             ts->chunk_param = k->chunk_param;
+            ts->vec_param = jit_split_vec_param(k);
             ts->naccs = k->naccs;
             ts->split_extent = k->split_extent;
             ts->extent0 = ks->extent0;
@@ -424,6 +425,8 @@ static loom_status run_kernel(loom_ctx *ctx, const tstep *ts,
         nchunks = (ts->split_extent + chunk - 1) / chunk;
         P[ts->chunk_param] = chunk;
         scratch = (size_t)nchunks * (size_t)ts->naccs * KIR_ACC_BYTES;
+        if (ts->vec_param >= 0) /* a set of column accumulators per chunk */
+            scratch *= (size_t)P[ts->vec_param];
     } else {
         scratch = (size_t)ts->extent0 * (size_t)ts->naccs * KIR_ACC_BYTES;
     }
