@@ -47,6 +47,8 @@ typedef struct em {
     LLVMValueRef scratch; /* the scratch buffer, or NULL */
     LLVMValueRef chunk;   /* column-split kernels: the chunk whose vector
                              accumulators acc_ptr addresses */
+    LLVMMetadataRef *scope; /* per vector accumulator slot: its alias scope
+                               (3 per accumulator; NULL for scalar ones) */
     LLVMValueRef *memo;
     int *memo_depth;
     LLVMValueRef *loopvar; /* current value of each loop variable */
@@ -489,15 +491,77 @@ static LLVMValueRef acc_ptr(em *e, int a, int slot)
     return acc_ptr_in(e, e->chunk, a, slot);
 }
 
+/* A distinct metadata node that names itself first (scope domains and
+ * scopes are identified so), then the given operands. */
+static LLVMMetadataRef self_node(em *e, LLVMMetadataRef *ops, size_t n)
+{
+    LLVMMetadataRef all[4], tmp = LLVMTemporaryMDNode(e->C, NULL, 0);
+    all[0] = tmp;
+    for (size_t i = 0; i < n && i < 3; i++)
+        all[i + 1] = ops[i];
+    LLVMMetadataRef node = LLVMMDNodeInContext2(e->C, all, n + 1);
+    LLVMMetadataReplaceAllUsesWith(tmp, node);
+    return node;
+}
+
+/*
+ * Alias scopes for the rows of the vector accumulators: each slot row of
+ * the scratch buffer is its own scope, and an access to one is declared
+ * not to alias the others.  Rows never overlap, but LLVM cannot see that
+ * through the run-time row length, and would otherwise test for overlap
+ * before every sweep of a row (per row of the input, in column mode).
+ */
+static void make_scopes(em *e)
+{
+    const jit_kernel *k = e->k;
+    const char *dn = "loom.accumulators";
+    LLVMMetadataRef name = LLVMMDStringInContext2(e->C, dn, strlen(dn));
+    LLVMMetadataRef dom = self_node(e, &name, 1);
+    for (int i = 0; i < 3 * k->naccs; i++) {
+        e->scope[i] = NULL;
+        if (k->accs[i / 3].vec_var < 0)
+            continue;
+        char buf[32];
+        snprintf(buf, sizeof buf, "acc%d.%d", i / 3, i % 3);
+        LLVMMetadataRef ops[2] = {dom, LLVMMDStringInContext2(e->C, buf, strlen(buf))};
+        e->scope[i] = self_node(e, ops, 2);
+    }
+}
+
+static void tag_acc(em *e, LLVMValueRef inst, int a, int slot)
+{
+    int me = 3 * a + slot, n = 0;
+    if (!e->scope[me])
+        return;
+    LLVMMetadataRef others[3 * 64];
+    for (int i = 0; i < 3 * e->k->naccs && n < 3 * 64; i++)
+        if (i != me && e->scope[i])
+            others[n++] = e->scope[i];
+    unsigned ks = LLVMGetMDKindIDInContext(e->C, "alias.scope", 11);
+    unsigned kn = LLVMGetMDKindIDInContext(e->C, "noalias", 7);
+    LLVMSetMetadata(inst, ks, LLVMMetadataAsValue(
+                                  e->C, LLVMMDNodeInContext2(e->C, &e->scope[me], 1)));
+    if (n)
+        LLVMSetMetadata(inst, kn, LLVMMetadataAsValue(
+                                      e->C, LLVMMDNodeInContext2(e->C, others, (size_t)n)));
+}
+
+static LLVMValueRef acc_load_in(em *e, LLVMValueRef chunk, int a, int slot)
+{
+    LLVMValueRef l = LLVMBuildLoad2(e->B, slot_type(e, &e->k->accs[a], slot),
+                                    acc_ptr_in(e, chunk, a, slot), "");
+    tag_acc(e, l, a, slot);
+    return l;
+}
+
 static LLVMValueRef acc_load(em *e, int a, int slot)
 {
-    return LLVMBuildLoad2(e->B, slot_type(e, &e->k->accs[a], slot),
-                          acc_ptr(e, a, slot), "");
+    return acc_load_in(e, e->chunk, a, slot);
 }
 
 static void acc_store(em *e, int a, int slot, LLVMValueRef v)
 {
-    LLVMBuildStore(e->B, v, acc_ptr(e, a, slot));
+    tag_acc(e, LLVMBuildStore(e->B, v, acc_ptr(e, a, slot)), a, slot);
 }
 
 /* ---- values ---- */
@@ -876,8 +940,7 @@ static void merge_vector_partials(em *e)
             continue;
         LLVMValueRef part[3];
         for (int slot = 0; slot < 3; slot++)
-            part[slot] = LLVMBuildLoad2(e->B, slot_type(e, &k->accs[a], slot),
-                                        acc_ptr_in(e, c, a, slot), "");
+            part[slot] = acc_load_in(e, c, a, slot);
         acc_merge(e, a, part);
     }
     close_loop(e);
@@ -1073,13 +1136,16 @@ bool jit_emit(LLVMModuleRef M, const jit_kernel *k, const char *name,
            na = (size_t)k->naccs + 1, nl = (size_t)k->nloops + 2;
     e.params = calloc(np, sizeof(LLVMValueRef));
     e.accs = calloc(3 * na, sizeof(LLVMValueRef));
+    e.scope = calloc(3 * na, sizeof(LLVMMetadataRef));
     e.memo = calloc(nv, sizeof(LLVMValueRef));
     e.memo_depth = calloc(nv, sizeof(int));
     e.loopvar = calloc(nl, sizeof(LLVMValueRef));
-    if (!e.params || !e.accs || !e.memo || !e.memo_depth || !e.loopvar) {
+    if (!e.params || !e.accs || !e.scope || !e.memo || !e.memo_depth ||
+        !e.loopvar) {
         snprintf(err, errlen, "emit: out of memory");
         e.failed = true;
     } else {
+        make_scopes(&e);
         int split = -1;
         for (int i = 0; i < k->nstmts; i++)
             if (k->stmts[i].op == KS_COMBINE)
@@ -1097,6 +1163,7 @@ bool jit_emit(LLVMModuleRef M, const jit_kernel *k, const char *name,
     }
     free(e.params);
     free(e.accs);
+    free(e.scope);
     free(e.memo);
     free(e.memo_depth);
     free(e.loopvar);

@@ -241,7 +241,7 @@ static void print_val(const jit_kernel *k, int v, FILE *out, int depth)
         fprintf(out, "i%d", x->a);
         return;
     case KV_ACC:
-        fprintf(out, x->b ? "acc%d.aux" : "acc%d", x->a);
+        fprintf(out, x->b == 2 ? "acc%d.shift" : x->b ? "acc%d.aux" : "acc%d", x->a);
         return;
     default:
         break;

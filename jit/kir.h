@@ -39,8 +39,8 @@ typedef enum kir_vop {
     KV_ALU,   /* graph op gop over args a, b, c (-1 when absent) */
     KV_ACC,   /* component b of accumulator a: 0 its value (sum, max...;
                  var: the shifted sum), 1 its second part (argmin/argmax:
-                 the index; var: the shifted sum of squares), in the
-                 accumulator's dtype (int64 for indices) */
+                 the index; var: the shifted sum of squares), 2 var's
+                 shift, in the accumulator's dtype (int64 for indices) */
 } kir_vop;
 
 typedef struct kir_val {

@@ -66,6 +66,7 @@ typedef struct lstate {
         int loop0; /* first loop variable of its reduced axes */
         int acc;
         int phase; /* index of the phase's first reduction */
+        int share; /* a sum read off the var of reds[share] (-1: none) */
     } *reds;
     int nreds, rcap;
     bool dry;
@@ -333,6 +334,21 @@ static int acc_result(lstate *s, const struct red *r)
     const loom_array *n = r->node;
     loom_dtype at = acc_dtype(n);
     kir_val v = {.op = KV_ACC, .dtype = at, .a = r->acc, .b = 0, .c = -1};
+    if (r->share >= 0) { /* S1 + count * shift of the var */
+        v.a = s->reds[r->share].acc;
+        int s1 = jit_val(k, v);
+        v.b = 2;
+        int shift = jit_val(k, v);
+        double cnt = 1;
+        for (int i = 0; i < n->in[0]->ndim; i++)
+            if (n->attr[0] >> i & 1)
+                cnt *= (double)n->in[0]->shape[i];
+        int c = jit_val(k, (kir_val){.op = KV_CONST, .dtype = at, .a = -1,
+                                     .b = -1, .c = -1, .imm.f = cnt});
+        int x = alu(k, GRAPH_OP_ADD, at, s1, alu(k, GRAPH_OP_MUL, at, shift, c));
+        return at != n->dtype ? alu(k, GRAPH_OP_CAST, (loom_dtype)n->dtype, x, -1)
+                              : x;
+    }
     if (n->op == GRAPH_OP_RARGMAX || n->op == GRAPH_OP_RARGMIN) {
         v.b = 1;
         v.dtype = LOOM_INT64;
@@ -378,6 +394,7 @@ static int lower_reduce(lstate *s, loom_array *n, const frame *f)
         r->f = *f;
         r->loop0 = s->k->nloops;
         r->acc = -1;
+        r->share = -1;
         frame g = *f;
         const loom_array *in = n->in[0];
         for (int i = 0; i < in->ndim; i++) {
@@ -392,9 +409,12 @@ static int lower_reduce(lstate *s, loom_array *n, const frame *f)
         }
         return lower(s, n->in[0], &g);
     }
-    for (int i = 0; i < s->nreds; i++)
-        if (s->reds[i].node == n && s->reds[i].acc >= 0)
-            return acc_result(s, &s->reds[i]);
+    for (int i = 0; i < s->nreds; i++) {
+        const struct red *r = &s->reds[i];
+        if (r->node == n && (r->acc >= 0 ||
+                             (r->share >= 0 && s->reds[r->share].acc >= 0)))
+            return acc_result(s, r);
+    }
     fail(s, "a reduction is used outside the loops that compute it");
     return -1;
 }
@@ -626,6 +646,28 @@ static bool uses(const lstate *s, const loom_array *x, const loom_array *r,
  * it depends on a reduction of that phase (var needs the mean first: it
  * cannot share the mean's sweep -- loom's var is one reduction, though).
  */
+/* A float sum of the very input a var of its phase sweeps needs no
+ * accumulator of its own: it is the var's shifted sum plus count times
+ * the shift (the mean and std of batch statistics, zscore...). */
+static void share_sums(lstate *s)
+{
+    for (int i = 0; i < s->nreds; i++) {
+        struct red *r = &s->reds[i];
+        if (r->node->op != GRAPH_OP_RSUM || !graph_is_float(acc_dtype(r->node)))
+            continue;
+        for (int j = 0; j < s->nreds; j++) {
+            const struct red *q = &s->reds[j];
+            if (q->node->op == GRAPH_OP_RVAR && q->phase == r->phase &&
+                q->node->in[0] == r->node->in[0] &&
+                q->node->attr[0] == r->node->attr[0] &&
+                acc_dtype(q->node) == acc_dtype(r->node)) {
+                r->share = j;
+                break;
+            }
+        }
+    }
+}
+
 static void group_phases(lstate *s)
 {
     for (int i = 0; i < s->nreds; i++) {
@@ -650,6 +692,7 @@ static void group_phases(lstate *s)
             break;
         }
     }
+    share_sums(s);
 }
 
 static int var_of(jit_kernel *k, int loop)
@@ -704,7 +747,7 @@ static void emit_phase(lstate *s, int p, bool split, int vec)
         open_loop(s, vec, s->extent[vec], vflags);
     for (int i = 0; i < s->nreds; i++) {
         struct red *r = &s->reds[i];
-        if (r->phase != p)
+        if (r->phase != p || r->share >= 0)
             continue;
         r->acc = jit_acc(k, (graph_op)r->node->op, acc_dtype(r->node));
         if (vec >= 0 && r->acc >= 0) {
@@ -736,7 +779,7 @@ static void emit_phase(lstate *s, int p, bool split, int vec)
         open_loop(s, vec, s->extent[vec], vflags);
     for (int i = 0; i < s->nreds; i++) {
         struct red *r = &s->reds[i];
-        if (r->phase != p)
+        if (r->phase != p || r->share >= 0)
             continue;
         frame g = input_frame(r);
         int v = lower(s, r->node->in[0], &g);
