@@ -20,6 +20,9 @@
  *                 reads a C-ordered copy of it
  *   partition_head  the leading columns of a (arg)partition past its last
  *                 kth come from a call that writes only them
+ *   scan_zero_head  cumsum(concatenate([zeros, x])) becomes
+ *                 concatenate([zeros, cumsum(x)]) (the moving-window idiom
+ *                 np.cumsum(np.insert(x, 0, 0))): no copy before the scan
  */
 #include "graph/fuse.h"
 #include "runtime/call.h"
@@ -449,6 +452,48 @@ static loom_array *rule_partition_head(loom_array *a)
     return graph_intern_owned(a->ctx, &t);
 }
 
+static loom_array *intern_as(const loom_array *like, graph_op op, int ndim,
+                             const int64_t *shape, int nin,
+                             loom_array *const *in, const int64_t *attr)
+{
+    graph_tmpl t;
+    graph_tmpl_init(&t, op, (loom_dtype)like->dtype, ndim, shape);
+    t.nin = nin;
+    t.in = in;
+    memcpy(t.attr, attr, sizeof t.attr);
+    return graph_intern_owned(like->ctx, &t);
+}
+
+static loom_array *rule_scan_zero_head(loom_array *a)
+{
+    if (a->op != GRAPH_OP_CALL || a->attr[0] != RT_CALL_CUMSUM || a->nin != 1)
+        return NULL;
+    loom_array *c = a->in[0];
+    int ax = (int)a->attr[1];
+    if (c->op != GRAPH_OP_CONCAT || c->attr[0] != ax || c->nin < 2 ||
+        c->dtype != a->dtype || !is_value(c->in[0], 0))
+        return NULL;
+    int64_t shape[LOOM_MAX_DIMS];
+    memcpy(shape, c->shape, sizeof shape);
+    shape[ax] -= c->in[0]->shape[ax];
+    loom_array *rest = c->in[1];
+    if (c->nin > 2 && !(rest = intern_as(c, GRAPH_OP_CONCAT, c->ndim, shape,
+                                         c->nin - 1, c->in + 1, c->attr)))
+        return NULL;
+    if (c->nin == 2)
+        graph_ref(rest);
+    loom_array *scan = intern_as(a, GRAPH_OP_CALL, a->ndim, shape, 1, &rest,
+                                 a->attr);
+    graph_unref(rest);
+    if (!scan)
+        return NULL;
+    loom_array *parts[2] = {c->in[0], scan};
+    loom_array *r = intern_as(a, GRAPH_OP_CONCAT, a->ndim, a->shape, 2, parts,
+                              c->attr);
+    graph_unref(scan);
+    return r;
+}
+
 static const struct {
     const char *name;
     rule_fn fn;
@@ -463,6 +508,7 @@ static const struct {
     {"push_reshape", rule_push_reshape},
     {"reshape_copy", rule_reshape_copy},
     {"partition_head", rule_partition_head},
+    {"scan_zero_head", rule_scan_zero_head},
 };
 
 /* ---- driver ---- */

@@ -591,7 +591,25 @@ static LLVMValueRef value_uncached(em *e, int v)
         LLVMTypeRef mt = memty(e, x->dtype);
         LLVMValueRef idx = value(e, x->b);
         LLVMValueRef p = LLVMBuildGEP2(B, mt, e->bufs[x->a], &idx, 1, "");
-        LLVMValueRef l = LLVMBuildLoad2(B, mt, p, "");
+        LLVMValueRef l;
+        if (x->c >= 0) {
+            /* a guarded load: the vectorizer turns it into a masked one */
+            LLVMValueRef m = value(e, x->c);
+            LLVMBasicBlockRef from = LLVMGetInsertBlock(B);
+            LLVMBasicBlockRef yes = LLVMAppendBasicBlockInContext(e->C, e->fn, "load");
+            LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(e->C, e->fn, "loaded");
+            LLVMBuildCondBr(B, m, yes, join);
+            LLVMPositionBuilderAtEnd(B, yes);
+            LLVMValueRef got = LLVMBuildLoad2(B, mt, p, "");
+            LLVMBuildBr(B, join);
+            LLVMPositionBuilderAtEnd(B, join);
+            l = LLVMBuildPhi(B, mt, "");
+            LLVMValueRef vals[2] = {got, LLVMConstNull(mt)};
+            LLVMBasicBlockRef bbs[2] = {yes, from};
+            LLVMAddIncoming(l, vals, bbs, 2);
+        } else {
+            l = LLVMBuildLoad2(B, mt, p, "");
+        }
         if (x->dtype == LOOM_BOOL)
             return LLVMBuildICmp(B, LLVMIntNE, l, LLVMConstInt(e->i8, 0, 0), "");
         return l;

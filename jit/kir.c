@@ -263,6 +263,10 @@ static void print_val(const jit_kernel *k, int v, FILE *out, int depth)
         fprintf(out, "b%d[", x->a);
         print_val(k, x->b, out, depth + 1);
         fputc(']', out);
+        if (x->c >= 0) {
+            fputs(" if ", out);
+            print_val(k, x->c, out, depth + 1);
+        }
         return;
     case KV_ALU:
         fprintf(out, "%s.%s(", graph_ops[x->gop].npname,

@@ -35,7 +35,9 @@ typedef enum kir_vop {
     KV_VAR,   /* int64 variable of loop a */
     KV_IADD,  /* int64 a + b */
     KV_IMUL,  /* int64 a * b */
-    KV_LOAD,  /* element b (int64 index value) of buffer a */
+    KV_LOAD,  /* element b (int64 index value) of buffer a; when c >= 0,
+                 only where the bool value c holds (elsewhere 0, and the
+                 address need not be valid): concatenation inputs */
     KV_ALU,   /* graph op gop over args a, b, c (-1 when absent) */
     KV_ACC,   /* component b of accumulator a: 0 its value (sum, max...;
                  var: the shifted sum), 1 its second part (argmin/argmax:

@@ -44,6 +44,7 @@ typedef struct frame {
 typedef struct memo {
     const loom_array *node;
     frame f;
+    int mask; /* the guard the value was lowered under (-1: none) */
     int val;
     int next;
 } memo;
@@ -86,6 +87,8 @@ typedef struct lstate {
     const loom_array *rc_node;
     frame rc_phase, rc_store;
     int rc_lead, rc_slot;
+    int mask;   /* the guard of loads being lowered (inside a
+                   concatenation input), or -1 */
     int rc_idx; /* the store loop's index of the cached row, or -1: the
                    output store reuses it, so that LLVM sees the read and
                    the write of the same element (no overlap checks) */
@@ -130,7 +133,8 @@ static bool frame_equal(const frame *a, const frame *b)
 static int memo_get(lstate *s, const loom_array *n, const frame *f)
 {
     for (int i = s->head[n->tmp2]; i >= 0; i = s->memos[i].next)
-        if (s->memos[i].node == n && frame_equal(&s->memos[i].f, f))
+        if (s->memos[i].node == n && s->memos[i].mask == s->mask &&
+            frame_equal(&s->memos[i].f, f))
             return s->memos[i].val;
     return -1;
 }
@@ -139,7 +143,7 @@ static void memo_put(lstate *s, const loom_array *n, const frame *f, int v)
 {
     if (!grow(s, (void **)&s->memos, &s->mcap, s->nmemo + 1, sizeof(memo)))
         return;
-    s->memos[s->nmemo] = (memo){n, *f, v, s->head[n->tmp2]};
+    s->memos[s->nmemo] = (memo){n, *f, s->mask, v, s->head[n->tmp2]};
     s->head[n->tmp2] = s->nmemo++;
 }
 
@@ -244,7 +248,7 @@ static int load(lstate *s, loom_array *buffer_node, const int64_t *st,
     int idx = buffer_index(s, st, off, f);
     return jit_val(s->k, (kir_val){.op = KV_LOAD,
                                    .dtype = buffer_node->dtype, .a = slot,
-                                   .b = idx, .c = -1});
+                                   .b = idx, .c = s->mask});
 }
 
 /* ---- frames through movement ---- */
@@ -465,8 +469,10 @@ static int ialu(jit_kernel *k, graph_op op, loom_dtype t, int a, int b,
 
 /*
  * A concatenation at frame f: along the axis, input k holds positions
- * [off_k, off_k + n_k).  Every input is loaded at its clamped position
- * (so no load strays) and selects keep the right one: inputs are few.
+ * [off_k, off_k + n_k).  Every input is read at its own, shifted, affine
+ * position, its loads guarded by "the coordinate is in its range" (so no
+ * load strays, and contiguous reads stay vector loads, masked), and
+ * selects keep the right value: inputs are few.
  */
 static int lower_concat(lstate *s, loom_array *n, const frame *f)
 {
@@ -475,34 +481,40 @@ static int lower_concat(lstate *s, loom_array *n, const frame *f)
     /* the coordinate is used as a value: the dry pass records it, which
      * keeps loops across the axis from being collapsed */
     int coord = affine_value(s, &f->x[ax]);
-    int result = -1;
+    int result = -1, outer = s->mask, last = n->nin - 1;
     int64_t off = 0;
-    for (int i = 0; i < n->nin; i++) {
+    while (last > 0 && n->in[last]->shape[ax] == 0)
+        last--;
+    for (int i = 0; i <= last; i++) {
         loom_array *in = n->in[i];
         int64_t len = in->shape[ax];
         if (len == 0)
             continue;
         frame g = *f;
+        g.x[ax].c -= off;
+        int ge = -1, guard = -1;
         if (!s->dry) {
-            int local = jit_iadd(k, coord, jit_param(k, -off));
-            int lo = jit_const_i(k, 0), hi = jit_param(k, len - 1);
-            int c1 = ialu(k, GRAPH_OP_MAX, LOOM_INT64, local, lo, -1);
-            int c2 = ialu(k, GRAPH_OP_MIN, LOOM_INT64, c1, hi, -1);
-            memset(&g.x[ax], 0, sizeof(aff));
-            g.x[ax].dyn = c2 + 1;
-            g.x[ax].dscale = 1;
+            if (off > 0)
+                ge = guard = ialu(k, GRAPH_OP_GE, LOOM_BOOL, coord,
+                                  jit_param(k, off), -1);
+            if (i < last) {
+                int lt = ialu(k, GRAPH_OP_LT, LOOM_BOOL, coord,
+                              jit_param(k, off + len), -1);
+                guard = guard < 0 ? lt : ialu(k, GRAPH_OP_AND, LOOM_BOOL, guard, lt, -1);
+            }
+            if (outer >= 0)
+                guard = guard < 0 ? outer
+                                  : ialu(k, GRAPH_OP_AND, LOOM_BOOL, outer, guard, -1);
+            s->mask = guard;
         }
         int v = lower(s, in, &g);
+        s->mask = outer;
         if (v < 0)
             return -1;
-        if (s->dry)
-            continue;
-        if (result < 0) {
-            result = v;
-        } else {
-            int ge = ialu(k, GRAPH_OP_GE, LOOM_BOOL, coord, jit_param(k, off), -1);
-            result = ialu(k, GRAPH_OP_WHERE, (loom_dtype)n->dtype, ge, v, result);
-        }
+        if (!s->dry)
+            result = result < 0 ? v
+                                : ialu(k, GRAPH_OP_WHERE, (loom_dtype)n->dtype,
+                                       ge, v, result);
         off += len;
     }
     return s->dry ? 0 : result;
@@ -575,7 +587,7 @@ static int lower(lstate *s, loom_array *n, const frame *f)
 {
     if (s->err)
         return -1;
-    if (n == s->rc_node && !s->dry && frame_equal(f, &s->rc_store))
+    if (n == s->rc_node && !s->dry && s->mask < 0 && frame_equal(f, &s->rc_store))
         return row_cache_load(s, f);
     int v = memo_get(s, n, f);
     if (v >= 0)
@@ -1056,7 +1068,7 @@ loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
     const fuse_step *st = &plan->steps[step];
     lstate s = {.plan = plan, .step = step, .k = k, .bind = bind,
                 .maxbind = maxbind, .ndom = st->ndom,
-                .nouter = st->ndom - st->ninner, .rc_idx = -1};
+                .nouter = st->ndom - st->ninner, .rc_idx = -1, .mask = -1};
     s.head = rt_malloc(&k->alloc, (size_t)plan->nnodes * sizeof(int));
     if (!s.head)
         return LOOM_ERR_MEMORY;

@@ -126,3 +126,19 @@ np.save('reduce_scan_big_cumsum_ax0.npy', np.cumsum(big_m, axis=0))
 np.save('reduce_scan_big_cumsum_ax1.npy', np.cumsum(big_m, axis=1))
 np.save('reduce_scan_big_cumprod_ax1.npy', np.cumprod(1 + big_m * 0.01, axis=1))
 np.save('reduce_scan_big_cumsum_f32_short.npy', np.cumsum(big_m[:8].astype(np.float32), axis=1))
+
+# the moving-window idiom: a scan of [0, x...] is [0, scan of x] (no copy
+# before the scan), and the differences of its shifted slices read the
+# concatenation lazily, each part under its own guard
+for w in (1, 7, 50):
+    c = np.cumsum(np.insert(big_f64, 0, 0))
+    np.save('reduce_scan_window_%d.npy' % w, (c[w:] - c[:-w]) / w)
+c2 = np.cumsum(np.concatenate([np.zeros(3), big_f64[:1000], big_f64[:17]]))
+np.save('reduce_scan_zero_head_parts.npy', c2)
+rows = np.cumsum(np.concatenate([np.zeros((400, 1)), big_m], axis=1), axis=1)
+np.save('reduce_scan_zero_head_rows.npy', rows[:, 5:] - rows[:, :-5])
+np.save('reduce_scan_zero_head_int.npy', np.cumsum(np.insert(big_i32, 0, 0)))
+np.save('reduce_scan_nonzero_head.npy', np.cumsum(np.insert(big_f64[:999], 0, 2.5)))
+# concatenations read lazily inside fused expressions and reductions
+np.save('reduce_scan_concat_fused.npy', np.concatenate([big_m[:, :7], big_m * 2, big_m[:, -3:]], axis=1).sum(axis=1))
+np.save('reduce_scan_concat_rows.npy', np.sqrt(np.abs(np.concatenate([big_m[:3], big_m[5:9] - 1], axis=0))) + 1)
