@@ -31,7 +31,7 @@ static loom_array *check_bounds(loom_array *ix, int64_t extent, int axis)
 {
     loom_ctx *ctx = ix->ctx;
     loom_array *i64 = loom_astype(ix, LOOM_INT64);
-    const int64_t *v = loom_data(i64);
+    const int64_t *v = graph_data(i64);
     if (!v)
         return graph_push(ctx, i64->status ? i64 : ix);
     int64_t n = graph_numel(ix->ndim, ix->shape);
@@ -141,11 +141,11 @@ static int expand_items(loom_array *a, int n, const loom_index *idx,
         int nd = m->ndim == 0 ? 0 : loom_nonzero(m, nz);
         if (m->ndim == 0) {
             /* x[True] adds an axis of 1, x[False] one of 0 */
-            if (loom_eval(m)) {
+            if (graph_eval(m->ctx, &m, 1)) {
                 *bad = graph_push(ctx, m);
                 return -1;
             }
-            int64_t len = loom_item_int(m, NULL) ? 1 : 0;
+            int64_t len = graph_item_int(m) ? 1 : 0;
             out[k++] = (item){LOOM_IDX_NEWAXIS, 0, 0, 0, NULL};
             if (len == 0)
                 out[k - 1] = (item){LOOM_IDX_ARRAY, 0, 0, 0,
@@ -440,7 +440,7 @@ int loom_nonzero(loom_array *a, loom_array **out)
     loom_ctx *ctx = a->ctx;
     loom_array *m = a->ndim == 0 ? loom_reshape(a, LOOM_SHAPE(1)) : a;
     loom_array *mb = loom_astype(m, LOOM_BOOL);
-    const uint8_t *v = loom_data(mb);
+    const uint8_t *v = graph_data(mb);
     if (!v) {
         out[0] = graph_push(ctx, mb->status ? mb : a);
         return -1;
@@ -499,7 +499,7 @@ loom_array *loom_argwhere(loom_array *a)
         return graph_poison(ctx, LOOM_ERR_MEMORY, "argwhere: out of memory");
     int64_t *p = buf->data;
     for (int d = 0; d < nd; d++) {
-        const int64_t *c = loom_data(out[d]);
+        const int64_t *c = graph_data(out[d]);
         for (int64_t i = 0; i < cnt; i++)
             p[i * nd + d] = c[i];
     }

@@ -885,8 +885,8 @@ loom_status loom_linalg_lstsq(loom_array *a, loom_array *b, double rcond,
             want[nw++] = xo;
         if (sv)
             want[nw++] = s;
-        st = loom_eval_many(ctx, want, nw);
-        if (!st && loom_item_int(rk, NULL) != n)
+        st = graph_eval(ctx, want, nw);
+        if (!st && graph_item_int(rk) != n)
             res = loom_zeros(ctx, LOOM_SHAPE(0), t);
     }
     if (x)

@@ -363,7 +363,7 @@ loom_array *loom_repeat_each(loom_array *a, loom_array *repeats, int axis)
                             "object too deep for desired array");
     int64_t len = a->shape[ax], cnt = graph_numel(repeats->ndim, repeats->shape);
     loom_array *r64 = loom_astype(repeats, LOOM_INT64);
-    const int64_t *rv = loom_data(r64);
+    const int64_t *rv = graph_data(r64);
     if (!rv)
         return graph_push(ctx, r64->status ? r64 : repeats);
     for (int64_t i = 0; i < cnt; i++)

@@ -302,7 +302,7 @@ loom_array *loom_digitize(loom_array *x, loom_array *bins, bool right)
     if (bins->ndim != 1)
         return depth_error(ctx, bins->ndim);
     loom_array *bf = graph_cast(bins, LOOM_FLOAT64);
-    const double *b = loom_data(bf);
+    const double *b = graph_data(bf);
     if (!b)
         return eval_error(ctx, bf);
     int mono = monotonic(b, bins->shape[0]);
@@ -346,7 +346,7 @@ loom_array *loom_bincount(loom_array *x, loom_array *weights,
         return graph_poison(ctx, LOOM_ERR_VALUE,
                             "The weights and list don't have the same length.");
     loom_array *xi = graph_cast(x, LOOM_INT64);
-    const int64_t *v = loom_data(xi);
+    const int64_t *v = graph_data(xi);
     if (!v)
         return eval_error(ctx, xi);
     int64_t mx = v[0];
@@ -383,7 +383,7 @@ static loom_array *check_edges(loom_ctx *ctx, loom_array *e)
     if (e->ndim != 1)
         return graph_poison(ctx, LOOM_ERR_VALUE,
                             "`bins` must be 1d, when an array");
-    const void *d = loom_data(e);
+    const void *d = graph_data(e);
     if (!d)
         return eval_error(ctx, e);
     for (int64_t i = 0; i + 1 < e->shape[0]; i++) {
@@ -647,7 +647,7 @@ loom_status loom_unique(loom_array *a, int axis, loom_array **values,
     if (x->status)
         return fail_all(outs, 4, x);
     /* nothing to read from an empty array (it may have no buffer) */
-    const char *d = graph_numel(x->ndim, x->shape) == 0 ? "" : loom_data(x);
+    const char *d = graph_numel(x->ndim, x->shape) == 0 ? "" : graph_data(x);
     if (!d)
         return fail_all(outs, 4, eval_error(ctx, x));
     loom_dtype t = (loom_dtype)x->dtype;

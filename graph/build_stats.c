@@ -676,7 +676,7 @@ static loom_array *quantile_values(loom_array *q, bool percent,
     if (percent)
         qv = loom_divide(qv, loom_scalar_int(ctx, 100));
     loom_array *chk = loom_astype(qv, LOOM_FLOAT64);
-    const double *v = loom_data(chk);
+    const double *v = graph_data(chk);
     if (!v)
         return graph_push(ctx, chk->status ? chk : q);
     int64_t n = graph_numel(q->ndim, q->shape);

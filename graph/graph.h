@@ -148,6 +148,9 @@ struct loom_ctx {
     char *dump_dir;     /* $LOOM_DUMP */
     int eval_serial;
     loom_eval_stats stats;
+    int internal;            /* > 0 while a builder evaluates (graph_data) */
+    loom_eval_stats pending; /* what builders evaluated since the last
+                                evaluation the program asked for */
     struct rt_plans *plans; /* the plan cache (runtime/plan.c) */
     /* notes for dumps (einsum paths), oldest first */
     struct graph_note {
@@ -231,6 +234,15 @@ extern loom_array graph_oom_node;
 void graph_ctx_error(loom_ctx *ctx, loom_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void graph_ctx_error_reset(loom_ctx *ctx);
+
+/* Builders that must look at data (index bounds, shapes that depend on
+ * values) evaluate through these (runtime/eval.c): loom_data,
+ * loom_item_int (index NULL: the first element) and loom_eval_many,
+ * except that the work counts towards the statistics of the program's
+ * next evaluation (loom_last_stats) instead of replacing them. */
+const void *graph_data(loom_array *a);
+int64_t graph_item_int(loom_array *a);
+loom_status graph_eval(loom_ctx *ctx, loom_array *const *arrs, int n);
 
 /* Releases the inputs of a realized node (see graph/node.c). */
 void graph_detach(loom_array *a);

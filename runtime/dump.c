@@ -168,6 +168,21 @@ static const char *loc_file(const loom_ctx *ctx, const loom_array *a, int *line)
     return ctx->locs[a->loc].file;
 }
 
+/* What a step is called: its kernel's name, or the runtime call it makes
+ * ("cumsum", "lstsq"...; the op's NumPy name for matmul and the like). */
+static const char *step_name(const rt_program *p, int s)
+{
+    const fuse_step *st = &p->plan.steps[s];
+    if (st->kind == FUSE_KERNEL)
+        return p->ks[s].k.name;
+    for (int o = 0; o < st->nout; o++) {
+        const loom_array *a = st->out[o];
+        if (a->op == GRAPH_OP_CALL && (unsigned)a->attr[0] < RT_NCALLS)
+            return rt_calls[a->attr[0]].what;
+    }
+    return graph_ops[st->out[0]->op].npname;
+}
+
 /* The node's attributes that matter to a reader. */
 static void attr_text(char *b, size_t n, const loom_array *a)
 {
@@ -308,8 +323,7 @@ static void print_fusion(FILE *out, const rt_program *p, const walk *w)
                     st->ninner ? " (rows fused: reductions swept per row)" : "",
                     st->nreduce);
         else
-            fprintf(out, "  step %d: runtime call %s\n", s,
-                    graph_ops[st->out[0]->op].npname);
+            fprintf(out, "  step %d: runtime call %s\n", s, step_name(p, s));
         memset(mark, 0, (size_t)w->n + 1);
         members(p, s, w, mark);
         fprintf(out, "    computes:");
@@ -560,7 +574,7 @@ static void dump_json(FILE *out, const rt_program *p, const walk *built,
             }
         } else {
             fprintf(out, ", \"name\": \"%s\", \"run_ms\": %.4f",
-                    graph_ops[st->out[0]->op].npname, ks->run_ms);
+                    step_name(p, s), ks->run_ms);
         }
         fprintf(out, ", \"stores\": [");
         for (int o = 0; o < st->nout; o++)
@@ -615,11 +629,9 @@ static void dump_dot(const rt_program *p, const walk *w, const char *path)
     for (int s = 0; s < p->plan.nsteps && mark && placed; s++) {
         memset(mark, 0, (size_t)w->n + 1);
         members(p, s, w, mark);
-        const rt_kstep *ks = &p->ks[s];
         fprintf(f, "  subgraph cluster_%d {\n    label=\"step %d: %s\";\n    "
                    "style=rounded; color=blue;\n",
-                s, s, p->plan.steps[s].kind == FUSE_KERNEL ? ks->k.name
-                                                           : "runtime call");
+                s, s, step_name(p, s));
         for (int i = 0; i < w->n; i++)
             if (mark[i] && !placed[i]) {
                 placed[i] = 1;
@@ -700,8 +712,8 @@ void rt_dump_program(const rt_program *p, FILE *out, unsigned stages)
             const rt_kstep *ks = &p->ks[s];
             if (p->plan.steps[s].kind != FUSE_KERNEL) {
                 if (stages & LOOM_DUMP_STATS)
-                    fprintf(out, "  step %d (runtime call): run %.3f ms\n", s,
-                            ks->run_ms);
+                    fprintf(out, "  step %d (runtime call %s): run %.3f ms\n", s,
+                            step_name(p, s), ks->run_ms);
                 continue;
             }
             if (stages & LOOM_DUMP_KERNEL) {

@@ -38,6 +38,73 @@ static void record_stats(loom_ctx *ctx, const rt_program *p, double total)
     ctx->stats = st;
 }
 
+static void stats_add(loom_eval_stats *a, const loom_eval_stats *b)
+{
+    a->kernels += b->kernels;
+    a->calls += b->calls;
+    a->compiled += b->compiled;
+    a->cache_hits += b->cache_hits;
+    a->compile_ms += b->compile_ms;
+    a->run_ms += b->run_ms;
+    a->total_ms += b->total_ms;
+    a->bytes_moved += b->bytes_moved;
+    if (b->peak_bytes > a->peak_bytes)
+        a->peak_bytes = b->peak_bytes;
+}
+
+/*
+ * After an evaluation that ran (ok: it succeeded, and ctx->stats holds its
+ * figures): a builder's evaluation is set aside in ctx->pending; the
+ * program's own gets what builders ran since its previous one added in.
+ * A failed evaluation reports zeros (plus that pending work).
+ */
+static void publish_stats(loom_ctx *ctx, bool ok)
+{
+    loom_eval_stats cur = {0};
+    if (ok)
+        cur = ctx->stats;
+    if (ctx->internal > 0) {
+        stats_add(&ctx->pending, &cur);
+        ctx->stats = cur;
+        return;
+    }
+    stats_add(&cur, &ctx->pending);
+    memset(&ctx->pending, 0, sizeof ctx->pending);
+    ctx->stats = cur;
+}
+
+const void *graph_data(loom_array *a)
+{
+    if (!a)
+        return NULL;
+    loom_ctx *ctx = a->ctx;
+    ctx->internal++;
+    const void *d = loom_data(a);
+    ctx->internal--;
+    return d;
+}
+
+int64_t graph_item_int(loom_array *a)
+{
+    if (!a)
+        return 0;
+    loom_ctx *ctx = a->ctx;
+    ctx->internal++;
+    int64_t v = loom_item_int(a, NULL);
+    ctx->internal--;
+    return v;
+}
+
+loom_status graph_eval(loom_ctx *ctx, loom_array *const *arrs, int n)
+{
+    if (!ctx)
+        return LOOM_ERR_NULL;
+    ctx->internal++;
+    loom_status s = loom_eval_many(ctx, arrs, n);
+    ctx->internal--;
+    return s;
+}
+
 static const char *loom_error_ctx(const loom_ctx *ctx)
 {
     return ctx->msg ? ctx->msg : "evaluation failed";
@@ -79,6 +146,7 @@ loom_status loom_eval_many(loom_ctx *ctx, loom_array *const *arrs, int n)
         loom_status s = l ? rt_plan_try(ctx, w, todo, l, &hit) : LOOM_OK;
         if (hit) {
             rt_plan_lookup_free(l);
+            publish_stats(ctx, !s);
             if (s && !first)
                 first = s;
             goto done;
@@ -93,8 +161,10 @@ loom_status loom_eval_many(loom_ctx *ctx, loom_array *const *arrs, int n)
         if (s && ctx->status == LOOM_OK)
             graph_ctx_error(ctx, s, "evaluation failed (%s)",
                             loom_status_name(s));
-        if (!s) {
+        if (!s)
             record_stats(ctx, &p, now_ms() - t0);
+        publish_stats(ctx, !s);
+        if (!s) {
             ctx->eval_serial++;
             if (ctx->dump_out)
                 rt_dump_program(&p, ctx->dump_out, ctx->dump_stages);
@@ -265,5 +335,6 @@ void loom_dump_dot(loom_ctx *ctx, const char *path)
 
 void loom_kernel_cache_clear(void)
 {
+    rt_plan_forget_all();
     jit_cache_clear();
 }

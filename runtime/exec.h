@@ -74,6 +74,9 @@ void rt_plan_lookup_free(rt_lookup *l);
 loom_status rt_plan_try(loom_ctx *ctx, loom_array *const *arrs, int n,
                         rt_lookup *l, bool *hit);
 void rt_plan_store(loom_ctx *ctx, const rt_program *p, rt_lookup *l);
+/* Makes every context drop its cached plans (they point at kernels
+ * loom_kernel_cache_clear forgets). */
+void rt_plan_forget_all(void);
 
 /* Writes the chosen dump stages of a built (and run) program
  * (runtime/dump.c); rt_dump_to_dir writes all of them to a new file in dir

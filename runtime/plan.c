@@ -22,6 +22,7 @@
 #include "runtime/call.h"
 #include "runtime/pool.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -76,7 +77,17 @@ typedef struct rt_plans {
     rt_template *t[MAX_TEMPLATES];
     int n;
     uint64_t clock;
+    unsigned generation; /* of the kernel cache the templates point into */
 } rt_plans;
+
+/* Bumped by rt_plan_forget_all (loom_kernel_cache_clear): every context
+ * drops its templates at its next lookup. */
+static atomic_uint plan_generation;
+
+void rt_plan_forget_all(void)
+{
+    atomic_fetch_add(&plan_generation, 1);
+}
 
 static double now_ms(void)
 {
@@ -205,13 +216,23 @@ static void plans_free(void *p)
 
 static rt_plans *plans_of(loom_ctx *ctx)
 {
-    if (ctx->plans)
-        return ctx->plans;
+    unsigned gen = atomic_load(&plan_generation);
+    if (ctx->plans) {
+        rt_plans *pl = ctx->plans;
+        if (pl->generation != gen) {
+            for (int i = 0; i < pl->n; i++)
+                template_free(pl->t[i]);
+            pl->n = 0;
+            pl->generation = gen;
+        }
+        return pl;
+    }
     rt_plans *pl = rt_malloc(&ctx->alloc, sizeof *pl);
     if (!pl)
         return NULL;
     memset(pl, 0, sizeof *pl);
     pl->ctx = ctx;
+    pl->generation = gen;
     if (!graph_ctx_on_free(ctx, plans_free, pl)) {
         rt_free(&ctx->alloc, pl, sizeof *pl);
         return NULL;

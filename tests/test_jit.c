@@ -122,6 +122,60 @@ START_TEST(disk_cache_is_used)
 }
 END_TEST
 
+/* loom_kernel_cache_clear drops the plans too: the same graph in the same
+ * context compiles again (from disk when there is a cache there). */
+START_TEST(cache_clear_drops_plans)
+{
+    loom_options o = loom_options_default();
+    o.cache_dir = NULL;
+    loom_ctx *ctx = loom_ctx_new(&o);
+    float x[32] = {0};
+    for (int rep = 0; rep < 3; rep++) {
+        loom_scope_begin(ctx);
+        loom_array *y = loom_array_from(ctx, x, LOOM_FLOAT32, LOOM_SHAPE(32),
+                                        LOOM_COPY);
+        loom_array *z = loom_tanh(loom_multiply(y, loom_scalar(ctx, 1.75)));
+        ck_assert_int_eq(loom_eval(z), LOOM_OK);
+        loom_eval_stats st = loom_last_stats(ctx);
+        ck_assert_int_eq(st.kernels, 1);
+        ck_assert_int_eq(st.compiled, rep == 1 ? 0 : 1); /* 1: a plan hit */
+        loom_scope_end(ctx);
+        if (rep == 1)
+            loom_kernel_cache_clear();
+    }
+    loom_ctx_free(ctx);
+}
+END_TEST
+
+/* Evaluations a builder runs to look at data (here: the bounds of an
+ * index array) count in the statistics of the next evaluation; a failed
+ * evaluation reports no kernels of its own. */
+START_TEST(stats_include_builder_evaluations)
+{
+    loom_ctx *ctx = ts_ctx();
+    float x[64];
+    for (int i = 0; i < 64; i++)
+        x[i] = (float)i;
+    loom_array *a = loom_array_from(ctx, x, LOOM_FLOAT32, LOOM_SHAPE(64), LOOM_COPY);
+    /* the index array is computed (a kernel) when the gather is built */
+    loom_array *idx = loom_astype(loom_floor(loom_multiply(loom_sqrt(a), loom_scalar(ctx, 2))),
+                                  LOOM_INT64);
+    loom_array *g = loom_exp(LOOM_GET(loom_sin(a), LOOM_IDX(idx)));
+    ck_assert_int_eq(loom_eval(g), LOOM_OK);
+    loom_eval_stats st = loom_last_stats(ctx);
+    ck_assert_int_ge(st.kernels, 2);
+    /* a later evaluation no longer carries them */
+    ck_assert_int_eq(loom_eval(loom_cos(a)), LOOM_OK);
+    ck_assert_int_eq(loom_last_stats(ctx).kernels, 1);
+    /* failing at run time: nothing of its own */
+    loom_array *bad = loom_linalg_inv(loom_zeros(ctx, LOOM_SHAPE(3, 3), LOOM_FLOAT64));
+    ck_assert_int_ne(loom_eval(bad), LOOM_OK);
+    st = loom_last_stats(ctx);
+    ck_assert_int_eq(st.kernels + st.calls, 0);
+    loom_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(code_uses_the_vector_width)
 {
     jit_kernel k;
@@ -189,6 +243,8 @@ static Suite *suite(void)
     tcase_add_test(t, sizes_share_kernels);
     tcase_add_test(t, plan_cache_replays_correctly);
     tcase_add_test(t, disk_cache_is_used);
+    tcase_add_test(t, cache_clear_drops_plans);
+    tcase_add_test(t, stats_include_builder_evaluations);
     tcase_add_test(t, code_uses_the_vector_width);
     tcase_add_test(t, kernel_ir_prints);
     tcase_set_timeout(t, 120);
