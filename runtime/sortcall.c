@@ -42,6 +42,14 @@
 #include <string.h>
 
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
+/* Hot selection loops, compiled for AVX-512, AVX2 and baseline x86-64,
+ * picked at load time (GCC's function multiversioning). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
 
 /* Elements of work per chunk of rows handed to a thread. */
 #define GRAIN_ELEMS 32768
@@ -465,8 +473,8 @@ ALWAYS_INLINE uint64_t kof64(const void *row, size_t i, bool fl)
         return high ? acc >= t : acc < t;                                    \
     }                                                                        \
     ALWAYS_INLINE void NAME##_run(const void *row, size_t n, size_t kth,     \
-                                  bool fl, bool high, int64_t *idx,          \
-                                  char *vals)                                \
+                                  size_t want, bool fl, bool high,           \
+                                  int64_t *idx, char *vals)                  \
     {                                                                        \
         size_t m = high ? n - kth : kth + 1;                                 \
         REC flip = high ? ~(REC)0 : 0, heap[TOPK_MAX];                       \
@@ -507,18 +515,22 @@ ALWAYS_INLINE uint64_t kof64(const void *row, size_t i, bool fl)
                 bulk = false;                                                \
             if (bulk) {                                                      \
                 size_t *o = high ? &below : &above;                          \
+                size_t w = *o >= want ? 0 : want - *o < (size_t)b            \
+                                                ? want - *o : (size_t)b;     \
                 if (idx)                                                     \
-                    for (int j = 0; j < b; j++)                              \
+                    for (size_t j = 0; j < w; j++)                           \
                         idx[*o + j] = (int64_t)(i + j);                      \
                 else                                                         \
                     memcpy(vals + *o * ES, (const char *)row + i * ES,       \
-                           (size_t)b * ES);                                  \
+                           w * ES);                                          \
                 *o += b;                                                     \
                 continue;                                                    \
             }                                                                \
             for (int j = 0; j < b; j++) {                                    \
                 REC r = (REC)kb[j] << SH | (i + j);                          \
                 size_t p = r < piv ? below++ : r > piv ? above++ : kth;      \
+                if (p >= want)                                               \
+                    continue;                                                \
                 if (idx)                                                     \
                     idx[p] = (int64_t)(i + j);                               \
                 else                                                         \
@@ -527,27 +539,28 @@ ALWAYS_INLINE uint64_t kof64(const void *row, size_t i, bool fl)
             }                                                                \
         }                                                                    \
     }                                                                        \
-    static void NAME(const void *row, size_t n, size_t kth, bool fl,         \
-                     int64_t *idx, char *vals)                               \
+    VECTOR_CLONES static void NAME(const void *row, size_t n, size_t kth,    \
+                                   size_t want, bool fl, int64_t *idx,       \
+                                   char *vals)                               \
     {                                                                        \
         /* keep the smaller side; constant flags in each call below */      \
         bool high = n - kth < kth + 1;                                       \
         if (idx && fl && high)                                               \
-            NAME##_run(row, n, kth, true, true, idx, NULL);                  \
+            NAME##_run(row, n, kth, want, true, true, idx, NULL);            \
         else if (idx && fl)                                                  \
-            NAME##_run(row, n, kth, true, false, idx, NULL);                 \
+            NAME##_run(row, n, kth, want, true, false, idx, NULL);           \
         else if (idx && high)                                                \
-            NAME##_run(row, n, kth, false, true, idx, NULL);                 \
+            NAME##_run(row, n, kth, want, false, true, idx, NULL);           \
         else if (idx)                                                        \
-            NAME##_run(row, n, kth, false, false, idx, NULL);                \
+            NAME##_run(row, n, kth, want, false, false, idx, NULL);          \
         else if (fl && high)                                                 \
-            NAME##_run(row, n, kth, true, true, NULL, vals);                 \
+            NAME##_run(row, n, kth, want, true, true, NULL, vals);           \
         else if (fl)                                                         \
-            NAME##_run(row, n, kth, true, false, NULL, vals);                \
+            NAME##_run(row, n, kth, want, true, false, NULL, vals);          \
         else if (high)                                                       \
-            NAME##_run(row, n, kth, false, true, NULL, vals);                \
+            NAME##_run(row, n, kth, want, false, true, NULL, vals);          \
         else                                                                 \
-            NAME##_run(row, n, kth, false, false, NULL, vals);               \
+            NAME##_run(row, n, kth, want, false, false, NULL, vals);         \
     }
 
 TOPK_FN(topk32, uint64_t, uint32_t, 32, kof32, 4)
@@ -564,16 +577,16 @@ static bool topk_fits(loom_dtype t, int64_t n, const int64_t *kth,
     return kth[0] < TOPK_MAX || n - kth[0] <= TOPK_MAX;
 }
 
-/* The heap path: writes the partitioned indices to idx or values to vals
- * (row and vals must not overlap). */
+/* The heap path: writes the first `want` partitioned indices to idx or
+ * values to vals (row and vals must not overlap). */
 static void topk(loom_dtype t, const void *row, int64_t n, int64_t kth,
-                 int64_t *idx, char *vals)
+                 int64_t want, int64_t *idx, char *vals)
 {
     bool fl = t == LOOM_FLOAT32 || t == LOOM_FLOAT64;
     if (loom_dtype_size(t) == 4)
-        topk32(row, (size_t)n, (size_t)kth, fl, idx, vals);
+        topk32(row, (size_t)n, (size_t)kth, (size_t)want, fl, idx, vals);
     else
-        topk64(row, (size_t)n, (size_t)kth, fl, idx, vals);
+        topk64(row, (size_t)n, (size_t)kth, (size_t)want, fl, idx, vals);
 }
 
 /* ------------------------------------------------------------------------
@@ -587,7 +600,7 @@ static void part_row(const rowjob *j, char *row, char *o)
 {
     int64_t n = j->g.n;
     if (topk_fits(j->t, n, j->kth, j->nkth))
-        topk(j->t, row, n, j->kth[0], j->arg ? (int64_t *)o : NULL,
+        topk(j->t, row, n, j->kth[0], j->width, j->arg ? (int64_t *)o : NULL,
              j->arg ? NULL : o);
     else if (j->arg)
         rt_argpartition(j->t, row, n, j->kth, j->nkth, (int64_t *)o);
@@ -617,6 +630,12 @@ static void part_task(void *ud, int64_t lo, int64_t hi)
             if (inplace)
                 memcpy(dst, src, (size_t)n * es);
             part_row(j, inplace ? dst : (char *)src, dst);
+            continue;
+        }
+        if (g == 1 && in->along == 1 && !inplace) {
+            /* read in place; the leading part of the result goes out */
+            part_row(j, (char *)src, res);
+            put_rows(res, n, j->width, 1, oes, dst, out->along, 0);
             continue;
         }
         get_rows(src, in->along, group_stride(j, in), n, g, es, vals);
