@@ -23,6 +23,11 @@
  *
  * Kernels with the same domain that read a common input are merged
  * afterwards, so sibling outputs (mean and std of one array) share a sweep.
+ *
+ * A gather that picks few elements of an elementwise expression (a label's
+ * probability out of a softmax) recomputes them in its own kernel: the
+ * expression is not materialized for its sake, and its kernel does not
+ * count among the expression's consumers -- its inputs' it does.
  */
 #include "graph/fuse.h"
 
@@ -42,6 +47,9 @@ typedef struct cmap {
  * (stored in node->tmp2 during planning). */
 typedef struct ninfo {
     int kernel;    /* step index, or KMULTI, or KNONE */
+    int also;      /* kernels that recompute it for a sparse gather (a
+                      step, KMULTI or KNONE); its inputs serve them too */
+    bool sparse_only; /* only such gathers read it: so do they its inputs */
     bool force;    /* must be materialized */
     const char *why;
     loom_array *why_consumer;
@@ -54,6 +62,10 @@ typedef struct ninfo {
 /* A kernel computes expressions at most this deep (the JIT lowers them
  * recursively); a deeper chain is cut and materialized. */
 #define MAX_DEPTH 256
+
+/* A gather whose output has this many times fewer elements than the
+ * elementwise expression it reads recomputes what it picks. */
+#define SPARSE_RATIO 8
 
 enum { KNONE = -10, KMULTI = -11 };
 
@@ -406,11 +418,24 @@ static void assign(fstate *s, loom_array *a)
         const char *why = ni->kernel == KMULTI
                               ? "reduction used by several kernels"
                               : reduce_fits(s, a, ni->kernel, ni);
+        fuse_step *st = why ? NULL : &s->p->steps[ni->kernel];
+        if (st && ni->also != KNONE &&
+            (st->nout >= FUSE_MAX_OUT || st->ndom != a->ndim ||
+             memcmp(st->dom, a->shape, (size_t)a->ndim * sizeof(int64_t))))
+            why = "a reduction other kernels read, of another shape than "
+                  "its kernel's";
         if (why) {
             own = true;
             ni->why = why;
         } else {
-            s->p->steps[ni->kernel].nreduce++;
+            st->nreduce++;
+            if (ni->also != KNONE) {
+                /* computed in its kernel, stored for the ones that read
+                 * a few of its values */
+                st->out[st->nout++] = a;
+                a->tmp = ni->kernel;
+                return;
+            }
         }
     }
     if (own) {
@@ -493,6 +518,33 @@ static void call_input(fstate *s, loom_array *call, loom_array *in)
     force(s, in, call, "input of a runtime call");
 }
 
+static int merge_kernel(int have, int k)
+{
+    if (k == KNONE || have == k)
+        return have;
+    return have == KNONE ? k : KMULTI;
+}
+
+static bool recomputable(const loom_array *in)
+{
+    int kind = graph_ops[in->op].kind;
+    return (kind == GRAPH_ELEM || kind == GRAPH_MOVE) && in->op != GRAPH_OP_COPY;
+}
+
+/* Whether a reads input k sparsely enough to recompute it: a gather
+ * picking few of its elements, or a node only such gathers read. */
+static bool sparse_read(const ninfo *ni, const loom_array *a, int k)
+{
+    const loom_array *in = a->in[k];
+    if (!recomputable(in))
+        return false;
+    if (ni->sparse_only)
+        return true;
+    return a->op == GRAPH_OP_GATHER && k == 0 &&
+           graph_numel(a->ndim, a->shape) * SPARSE_RATIO <=
+               graph_numel(in->ndim, in->shape);
+}
+
 /* Propagates a's kernel and map to its inputs, forcing materialization
  * where an input cannot be computed inside a's kernel. */
 static void propagate(fstate *s, loom_array *a)
@@ -513,6 +565,13 @@ static void propagate(fstate *s, loom_array *a)
             call_input(s, a, in);
             continue;
         }
+        /* kernels recomputing an inline a recompute (or read) its inputs */
+        int also = a->tmp == FUSE_INLINE ? ni->also : KNONE;
+        if (!s->eager && sparse_read(ni, a, k)) {
+            ii->also = merge_kernel(merge_kernel(ii->also, ni->kernel), also);
+            continue;
+        }
+        ii->also = merge_kernel(ii->also, also);
         bool invalid = ni->nmaps > MAXMAPS;
         for (int j = 0; j < ni->nmaps && j < MAXMAPS; j++) {
             cmap m = input_map(a, k, ni->maps[j]);
@@ -929,7 +988,7 @@ loom_status fuse_plan_build(loom_ctx *ctx, loom_array *const *outs, int n,
     if (!s.info)
         return LOOM_ERR_MEMORY;
     for (int i = 0; i < plan->nnodes; i++) {
-        s.info[i] = (ninfo){.kernel = KNONE};
+        s.info[i] = (ninfo){.kernel = KNONE, .also = KNONE};
         loom_array *a = plan->nodes[i];
         if (!a->buf)
             for (int k = 0; k < a->nin; k++)
@@ -959,6 +1018,12 @@ loom_status fuse_plan_build(loom_ctx *ctx, loom_array *const *outs, int n,
                         ii->kernel = KMULTI;
                 }
             continue;
+        }
+        if (ni->kernel == KNONE && ni->also != KNONE) {
+            /* only gathers read it: they compute it, and its inputs for it */
+            ni->kernel = ni->also;
+            ni->also = KNONE;
+            ni->sparse_only = true;
         }
         if (ni->kernel == KNONE && !a->buf && !ni->force &&
             graph_ops[a->op].kind != GRAPH_LEAF) {

@@ -117,6 +117,66 @@ START_TEST(cuts_have_reasons)
 }
 END_TEST
 
+/* The mean cross entropy of softmax(x) at labels: a gather of a few
+ * probabilities. */
+static loom_array *cross_entropy(loom_array *x, loom_array *labels)
+{
+    loom_array *rows = loom_arange(loom_ctx_of(x), 0, (double)loom_shape_of(x).dim[0],
+                                   1, LOOM_INT64);
+    loom_array *p = LOOM_GET(softmax(x), LOOM_IDX(rows), LOOM_IDX(labels));
+    return loom_negative(loom_mean(loom_log(p), LOOM_ALL, false));
+}
+
+/* The gather recomputes the probabilities it picks: softmax is not
+ * materialized; the row max and sum are one kernel that stores both (the
+ * max as a side output), the gather and the mean another. */
+START_TEST(sparse_gather_recomputes)
+{
+    loom_ctx *ctx = ts_ctx();
+    loom_array *x = data(ctx, 4096, 100);
+    int64_t lab[4096];
+    for (int i = 0; i < 4096; i++)
+        lab[i] = (i * 37) % 100;
+    loom_array *labels = loom_array_from(ctx, lab, LOOM_INT64, LOOM_SHAPE(4096),
+                                         LOOM_COPY);
+    ck_assert_int_eq(loom_eval(x), LOOM_OK);
+    loom_array *ce = cross_entropy(x, labels);
+    loom_array *o = graph_optimize(ce);
+    fuse_plan p;
+    ck_assert_int_eq(fuse_plan_build(ctx, &o, 1, false, &p), LOOM_OK);
+    ck_assert_int_eq(p.nsteps, 2);
+    ck_assert_int_eq(p.steps[0].nout, 2); /* the sum and the max */
+    for (int i = 0; i < p.nsteps; i++)
+        for (int j = 0; j < p.steps[i].nout; j++)
+            ck_assert_int_ne(p.steps[i].out[j]->op, GRAPH_OP_EXP);
+    fuse_plan_free(&p);
+    graph_unref(o);
+    /* the value, against a direct computation */
+    const float *xv = loom_data(x);
+    double want = 0;
+    for (int i = 0; i < 4096; i++) {
+        const float *r = xv + i * 100;
+        double m = r[0], s = 0;
+        for (int j = 1; j < 100; j++)
+            m = fmax(m, r[j]);
+        for (int j = 0; j < 100; j++)
+            s += exp(r[j] - m);
+        want -= (r[lab[i]] - m - log(s)) / 4096;
+    }
+    ck_assert_double_eq_tol(loom_item(ce, NULL), want, 1e-5 * fabs(want));
+    /* a dense gather (as many elements as its source) does not recompute */
+    loom_array *all = loom_astype(
+        loom_minimum(loom_floor(loom_multiply(loom_abs(loom_ravel(x)), loom_scalar(ctx, 10))),
+                     loom_scalar(ctx, 1000)),
+        LOOM_INT64);
+    loom_array *g = LOOM_GET(loom_ravel(loom_exp(x)), LOOM_IDX(all));
+    ck_assert_int_eq(loom_eval(g), LOOM_OK);
+    ck_assert_double_eq_tol(loom_item(g, (int64_t[]){0}),
+                            exp(xv[(int64_t)fmin(floor(fabs(xv[0]) * 10), 1000)]), 1e-5);
+    loom_ctx_free(ctx);
+}
+END_TEST
+
 static void expect_same(loom_array *a, loom_array *b, double rtol)
 {
     int64_t n = loom_size(a);
@@ -131,7 +191,7 @@ START_TEST(fused_matches_eager)
 {
     loom_ctx *fc = ts_ctx(), *ec = ts_ctx_eager(true);
     loom_array *xs[2] = {data(fc, 300, 257), data(ec, 300, 257)};
-    loom_array *r[2][8];
+    loom_array *r[2][9];
     for (int i = 0; i < 2; i++) {
         loom_array *x = xs[i];
         r[i][0] = softmax(x);
@@ -144,8 +204,13 @@ START_TEST(fused_matches_eager)
         r[i][6] = loom_var(loom_T(x), 1, false, 1);
         r[i][7] = loom_reduce(LOOM_RED_PTP, x, LOOM_AXES(0, 1), true,
                               LOOM_DEFAULT_DTYPE, 0);
+        int64_t lab[300];
+        for (int k = 0; k < 300; k++)
+            lab[k] = (k * 91) % 257;
+        r[i][8] = cross_entropy(x, loom_array_from(loom_ctx_of(x), lab, LOOM_INT64,
+                                                   LOOM_SHAPE(300), LOOM_COPY));
     }
-    for (int j = 0; j < 8; j++) {
+    for (int j = 0; j < 9; j++) {
         /* compare in the fused context: copy eager's data over */
         loom_array *e = r[1][j];
         const void *d = loom_data(e);
@@ -167,6 +232,7 @@ static Suite *suite(void)
     tcase_add_test(t, column_zscore_is_two_kernels);
     tcase_add_test(t, eager_is_one_kernel_per_op);
     tcase_add_test(t, cuts_have_reasons);
+    tcase_add_test(t, sparse_gather_recomputes);
     tcase_add_test(t, fused_matches_eager);
     tcase_set_timeout(t, 300);
     suite_add_tcase(s, t);
