@@ -193,6 +193,32 @@ static void build_identity(char *out, size_t n)
         snprintf(out, n, "build unknown");
 }
 
+/* The target machine, made on the first compile: a process that only
+ * loads kernels from the disk cache never pays for it.  Under J.lock. */
+static bool ensure_tm(char *err, size_t n)
+{
+    if (J.tm)
+        return true;
+    LLVMTargetRef target;
+    char *msg = NULL;
+    if (LLVMGetTargetFromTriple(J.triple, &target, &msg)) {
+        snprintf(err, n, "JIT: no target: %s", msg);
+        LLVMDisposeMessage(msg);
+        return false;
+    }
+    J.tm = LLVMCreateTargetMachine(target, J.triple, J.cpu, J.features,
+                                   LLVMCodeGenLevelAggressive, LLVMRelocPIC,
+                                   LLVMCodeModelSmall);
+    if (!J.tm) {
+        snprintf(err, n, "JIT: cannot create a target machine for %s", J.cpu);
+        return false;
+    }
+    LLVMTargetDataRef td = LLVMCreateTargetDataLayout(J.tm);
+    J.layout = LLVMCopyStringRepOfTargetData(td);
+    LLVMDisposeTargetData(td);
+    return true;
+}
+
 static bool init(char *err, size_t n)
 {
     if (J.ready)
@@ -208,21 +234,7 @@ static bool init(char *err, size_t n)
     J.triple = LLVMGetDefaultTargetTriple();
     J.cpu = LLVMGetHostCPUName();
     J.features = LLVMGetHostCPUFeatures();
-    LLVMTargetRef target;
-    char *msg = NULL;
-    if (LLVMGetTargetFromTriple(J.triple, &target, &msg)) {
-        snprintf(J.init_err, sizeof J.init_err, "JIT: no target: %s", msg);
-        LLVMDisposeMessage(msg);
-        snprintf(err, n, "%s", J.init_err);
-        return false;
-    }
     set_llvm_options();
-    J.tm = LLVMCreateTargetMachine(target, J.triple, J.cpu, J.features,
-                                   LLVMCodeGenLevelAggressive, LLVMRelocPIC,
-                                   LLVMCodeModelSmall);
-    LLVMTargetDataRef td = LLVMCreateTargetDataLayout(J.tm);
-    J.layout = LLVMCopyStringRepOfTargetData(td);
-    LLVMDisposeTargetData(td);
     LLVMErrorRef e = LLVMOrcCreateLLJIT(&J.jit, NULL);
     if (e) {
         set_err(J.init_err, sizeof J.init_err, "JIT: cannot create LLJIT", e);
@@ -332,6 +344,8 @@ static LLVMModuleRef build_module(const jit_kernel *k, const char *sym,
                                   size_t n)
 {
     double t0 = now_ms();
+    if (!ensure_tm(err, n))
+        return NULL;
     LLVMModuleRef M = LLVMModuleCreateWithNameInContext(sym, C);
     LLVMSetTarget(M, J.triple);
     LLVMSetDataLayout(M, J.layout);

@@ -102,9 +102,12 @@ static loom_array *fresh(loom_rng *g, loom_shape s, loom_dtype t, void **data)
         return graph_poison(ctx, LOOM_ERR_MEMORY,
                             "Unable to allocate %lld bytes for an array",
                             (long long)bytes);
+    /* the leaf holds its own reference (none if it could not be made) */
+    *data = b->data;
     loom_array *a = graph_leaf(ctx, b, t, s.ndim, s.dim, NULL, 0);
     rt_buffer_unref(b);
-    *data = b->data;
+    if (a->op == GRAPH_OP_ERROR)
+        *data = NULL;
     return a;
 }
 
