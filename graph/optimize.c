@@ -11,7 +11,7 @@
  *   power         x**1, x**2, x**3, x**0.5, x**-1, x**0 by cheaper ops
  *   movement      reshape/transpose/broadcast/slice chains compose
  *   iota          movement of an index grid folds into the grid
- *   tanh_sigmoid  1 + tanh(z) becomes 2 * sigmoid(2z) (GELU's tanh form)
+ *   tanh_sigmoid  1 + tanh(z) becomes 2 / (1 + exp(-2z)) (GELU's tanh form)
  *   gemm_scale    (c * A) @ B becomes c * (A @ B): the scale joins the
  *                 product's epilogue
  *   push_reshape  a reshape of an elementwise op moves to its inputs, so
@@ -330,8 +330,11 @@ static loom_array *rule_push_reshape(loom_array *a)
     return r;
 }
 
-/* 1 + tanh(z) == 2 * sigmoid(2z): the tanh form of GELU then costs one
- * exponential and a division, which vectorize better than tanh. */
+static loom_array *uniform_like(const loom_array *a, graph_scalar c);
+
+/* 1 + tanh(z) == 2 / (1 + exp(-2z)): the tanh form of GELU then costs one
+ * exponential and a division, which vectorize better than tanh (whose
+ * cancellation near -1 NumPy's form suffers from anyway). */
 static loom_array *rule_tanh_sigmoid(loom_array *a)
 {
     if (a->op != GRAPH_OP_ADD || !graph_is_float((loom_dtype)a->dtype))
@@ -343,33 +346,28 @@ static loom_array *rule_tanh_sigmoid(loom_array *a)
     }
     if (t->op != GRAPH_OP_TANH || !is_value(one, 1))
         return NULL;
-    loom_ctx *ctx = a->ctx;
-    graph_tmpl c;
-    graph_tmpl_init(&c, GRAPH_OP_CONST, (loom_dtype)a->dtype, 0, NULL);
-    c.value.f = 2.0;
-    loom_array *two = graph_intern_owned(ctx, &c);
-    loom_array *two_b = two ? move_like(two, GRAPH_OP_RESHAPE, a->ndim,
-                                        (int64_t[LOOM_MAX_DIMS]){1, 1, 1, 1, 1, 1, 1, 1},
-                                        NULL)
-                            : NULL;
-    loom_array *twos = two_b && a->ndim ? move_like(two_b, GRAPH_OP_EXPAND, a->ndim,
-                                                    a->shape, NULL)
-                                        : (two_b ? (graph_ref(two), two) : NULL);
-    loom_array *r = NULL;
-    if (twos) {
-        loom_array *in2[2] = {twos, t->in[0]};
-        loom_array *z2 = make(a, GRAPH_OP_MUL, 2, in2, NULL);
-        loom_array *sg = z2 ? make(a, GRAPH_OP_SIGMOID, 1, &z2, NULL) : NULL;
-        if (sg) {
-            loom_array *in3[2] = {twos, sg};
-            r = make(a, GRAPH_OP_MUL, 2, in3, NULL);
-        }
-        graph_unref(z2);
-        graph_unref(sg);
+    graph_scalar m2 = {.f = -2.0}, p2 = {.f = 2.0};
+    loom_array *cm2 = uniform_like(a, m2), *c2 = uniform_like(a, p2);
+    loom_array *z = NULL, *e = NULL, *den = NULL, *r = NULL;
+    if (cm2 && c2) {
+        loom_array *in[2] = {cm2, t->in[0]};
+        z = make(a, GRAPH_OP_MUL, 2, in, NULL);
     }
-    graph_unref(twos);
-    graph_unref(two_b);
-    graph_unref(two);
+    if (z)
+        e = make(a, GRAPH_OP_EXP, 1, &z, NULL);
+    if (e) {
+        loom_array *in[2] = {one, e};
+        den = make(a, GRAPH_OP_ADD, 2, in, NULL);
+    }
+    if (den) {
+        loom_array *in[2] = {c2, den};
+        r = make(a, GRAPH_OP_DIV, 2, in, NULL);
+    }
+    graph_unref(den);
+    graph_unref(e);
+    graph_unref(z);
+    graph_unref(c2);
+    graph_unref(cm2);
     return r;
 }
 

@@ -257,5 +257,8 @@ np.save('elem_math_big_hypot_f64.npy', np.hypot(big_f64, big_f64[::-1]))
 # compositions fuse into one kernel
 np.save('elem_math_sigmoid_f32.npy', 1 / (1 + np.exp(-big_f32)))
 np.save('elem_math_gelu_f32.npy', 0.5 * big_f32 * (1 + np.tanh(0.7978845608 * (big_f32 + 0.044715 * big_f32 ** 3))))
+edge = np.array([-np.inf, -1e30, -100.0, -9.0, -1e-30, -0.0, 0.0, 1e-30, 3.0, 40.0, 1e30, np.inf, np.nan])
+np.save('elem_math_one_plus_tanh_f64.npy', 1 + np.tanh(edge))
+np.save('elem_math_gelu_f64.npy', 0.5 * big_f64 * (1 + np.tanh(0.7978845608 * (big_f64 + 0.044715 * big_f64 ** 3))))
 np.save('elem_math_softplus_f64.npy', np.log1p(np.exp(-np.abs(big_f64))) + np.maximum(big_f64, 0))
 np.save('elem_math_sincos_f32.npy', np.sin(big_f32) ** 2 + np.cos(big_f32) ** 2)
