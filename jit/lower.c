@@ -332,6 +332,16 @@ static int alu(jit_kernel *k, graph_op op, loom_dtype t, int a, int b)
  * argmax; (S2 - S1^2/n) / max(n - ddof, 0) for var, S1 and S2 being sums
  * of (x - shift) and its square; the value otherwise -- cast to r's
  * dtype. */
+/* The number of elements reduction n folds into each of its results. */
+static double reduced_count(const loom_array *n)
+{
+    double cnt = 1;
+    for (int i = 0; i < n->in[0]->ndim; i++)
+        if (n->attr[0] >> i & 1)
+            cnt *= (double)n->in[0]->shape[i];
+    return cnt;
+}
+
 static int acc_result(lstate *s, const struct red *r)
 {
     jit_kernel *k = s->k;
@@ -343,12 +353,9 @@ static int acc_result(lstate *s, const struct red *r)
         int s1 = jit_val(k, v);
         v.b = 2;
         int shift = jit_val(k, v);
-        double cnt = 1;
-        for (int i = 0; i < n->in[0]->ndim; i++)
-            if (n->attr[0] >> i & 1)
-                cnt *= (double)n->in[0]->shape[i];
         int c = jit_val(k, (kir_val){.op = KV_CONST, .dtype = at, .a = -1,
-                                     .b = -1, .c = -1, .imm.f = cnt});
+                                     .b = -1, .c = -1,
+                                     .imm.f = reduced_count(n)});
         int x = alu(k, GRAPH_OP_ADD, at, s1, alu(k, GRAPH_OP_MUL, at, shift, c));
         return at != n->dtype ? alu(k, GRAPH_OP_CAST, (loom_dtype)n->dtype, x, -1)
                               : x;
@@ -362,11 +369,7 @@ static int acc_result(lstate *s, const struct red *r)
     if (n->op == GRAPH_OP_RVAR) {
         v.b = 1;
         int s2 = jit_val(k, v);
-        double cnt = 1;
-        for (int i = 0; i < n->in[0]->ndim; i++)
-            if (n->attr[0] >> i & 1)
-                cnt *= (double)n->in[0]->shape[i];
-        double dof = cnt - (double)n->attr[1];
+        double cnt = reduced_count(n), dof = cnt - (double)n->attr[1];
         int c = jit_val(k, (kir_val){.op = KV_CONST, .dtype = at, .a = -1,
                                      .b = -1, .c = -1, .imm.f = cnt});
         int d = jit_val(k, (kir_val){.op = KV_CONST, .dtype = at, .a = -1,
