@@ -31,6 +31,7 @@ typedef struct loopinfo {
     LLVMBasicBlockRef header, exit;
     bool has_inner;  /* a loop is nested in it */
     bool has_update; /* it updates accumulators directly */
+    bool tail;       /* the masked remainder of a split reduction loop */
 } loopinfo;
 
 typedef struct em {
@@ -826,16 +827,19 @@ static void acc_merge(em *e, int a, LLVMValueRef *part)
 
 /* ---- statements ---- */
 
-/* Opens a counted loop: [0, end), or the kernel's range [lo, hi) for a
- * parallel loop, or chunk lo's share of [0, end) for a split loop. */
-static void open_loop(em *e, int var, LLVMValueRef end, int flags)
+/* Opens a counted loop: [start, end) (start NULL: 0), or the kernel's
+ * range [lo, hi) for a parallel loop, or chunk lo's share of [0, end) for
+ * a split loop. */
+static void open_loop_from(em *e, int var, LLVMValueRef start,
+                           LLVMValueRef end, int flags, LLVMValueRef guard)
 {
     if (e->depth + 1 >= MAXDEPTH) {
         fail(e, "emit: loops nested too deep");
         return;
     }
     LLVMBuilderRef B = e->B;
-    LLVMValueRef start = LLVMConstInt(e->i64, 0, 0);
+    if (!start)
+        start = LLVMConstInt(e->i64, 0, 0);
     if (flags & KIR_LOOP_PARALLEL) {
         start = e->lo;
         end = e->hi;
@@ -849,14 +853,21 @@ static void open_loop(em *e, int var, LLVMValueRef end, int flags)
     LLVMBasicBlockRef pre = LLVMGetInsertBlock(B);
     LLVMBasicBlockRef header = LLVMAppendBasicBlockInContext(e->C, e->fn, "loop");
     LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(e->C, e->fn, "after");
-    LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, start, end, ""), header, exit);
+    if (!guard)
+        guard = LLVMBuildICmp(B, LLVMIntSLT, start, end, "");
+    LLVMBuildCondBr(B, guard, header, exit);
     LLVMPositionBuilderAtEnd(B, header);
     LLVMValueRef phi = LLVMBuildPhi(B, e->i64, "i");
     LLVMAddIncoming(phi, &start, &pre, 1);
     e->loops[e->depth].has_inner = true;
     loopinfo *l = &e->loops[++e->depth];
-    *l = (loopinfo){phi, end, header, exit, false, false};
+    *l = (loopinfo){phi, end, header, exit, false, false, false};
     e->loopvar[var] = phi;
+}
+
+static void open_loop(em *e, int var, LLVMValueRef end, int flags)
+{
+    open_loop_from(e, var, NULL, end, flags, NULL);
 }
 
 static LLVMMetadataRef md_flag(em *e, const char *name, LLVMValueRef v)
@@ -868,10 +879,12 @@ static LLVMMetadataRef md_flag(em *e, const char *name, LLVMValueRef v)
 
 /*
  * Vectorizer hints on an innermost loop's latch branch.  A reduction loop
- * gets four interleaved accumulators (its adds then do not wait on each
- * other) and a scalar remainder; an elementwise loop ends with one masked
- * vector iteration instead of a second loop, which keeps code small.
+ * gets RED_IC interleaved accumulators (its adds then do not wait on each
+ * other); its remainder is a loop of its own (split_reduction), masked
+ * like an elementwise loop, which ends with one masked vector iteration
+ * instead of a second loop: that keeps code small.
  */
+#define RED_IC 4
 static void loop_hints(em *e, LLVMValueRef br, const loopinfo *l)
 {
     if (l->has_inner)
@@ -883,11 +896,12 @@ static void loop_hints(em *e, LLVMValueRef br, const loopinfo *l)
     /* no "vectorize.enable": a loop the vectorizer cannot widen (argmax's)
      * would then make LLVM print a warning */
     ops[n++] = tmp;
+    bool masked = l->tail || !l->has_update;
     ops[n++] = md_flag(e, "llvm.loop.vectorize.predicate.enable",
-                       l->has_update ? f : t);
+                       masked ? t : f);
     if (l->has_update)
         ops[n++] = md_flag(e, "llvm.loop.interleave.count",
-                           LLVMConstInt(e->i32, 4, 0));
+                           LLVMConstInt(e->i32, l->tail ? 1 : RED_IC, 0));
     LLVMMetadataRef id = LLVMMDNodeInContext2(e->C, ops, (size_t)n);
     LLVMMetadataReplaceAllUsesWith(tmp, id);
     unsigned kind = LLVMGetMDKindIDInContext(e->C, "llvm.loop", 9);
@@ -1002,14 +1016,80 @@ static void merge_partials(em *e)
     e->hi = saved_hi;
 }
 
+static void statements(em *e, int from, int to);
+
+/*
+ * The statement ending the innermost plain loop opened at stmts[i], if
+ * that loop updates accumulators (an argmax's excepted: it does not
+ * vectorize) -- a row reduction's sweep; else -1.  *bytes receives the
+ * widest accumulator or updating value in it, which sets the vector width
+ * LLVM gives the loop.
+ */
+static int reduction_loop_end(const jit_kernel *k, int i, int *bytes)
+{
+    if (k->stmts[i].c != 0)
+        return -1;
+    bool update = false;
+    *bytes = 1;
+    for (int j = i + 1; j < k->nstmts; j++) {
+        const kir_stmt *s = &k->stmts[j];
+        if (s->op == KS_LOOP || s->op == KS_PARTIAL || s->op == KS_COMBINE)
+            return -1;
+        if (s->op == KS_END)
+            return update ? j : -1;
+        if (s->op != KS_ACC_UPDATE)
+            continue;
+        if (s->c >= 0)
+            return -1;
+        update = true;
+        int w = (int)loom_dtype_size((loom_dtype)k->accs[s->a].dtype);
+        int v = (int)loom_dtype_size((loom_dtype)k->vals[s->b].dtype);
+        *bytes = w > *bytes ? w : *bytes;
+        *bytes = v > *bytes ? v : *bytes;
+    }
+    return -1;
+}
+
+/*
+ * A row reduction's sweep over [0, n) as two loops: [0, m) with m the
+ * largest multiple of one interleaved vector step (RED_IC vectors of 64
+ * bytes' worth of the widest type), which LLVM vectorizes without a
+ * remainder, then [m, n) masked.  A row of 100 floats then runs no
+ * scalar iterations (with one loop, up to 63 of them are scalar).
+ */
+static void split_reduction(em *e, int i, int end, int bytes)
+{
+    const kir_stmt *s = &e->k->stmts[i];
+    LLVMValueRef n = value(e, s->b);
+    int64_t step = (int64_t)RED_IC * (64 / bytes);
+    LLVMValueRef m = LLVMBuildAnd(e->B, n, LLVMConstInt(e->i64, (unsigned long long)-step, 1), "");
+    /* entered when n >= step: LLVM then sees that the vector loop needs
+     * no scalar fallback for short trip counts, and drops it */
+    LLVMValueRef enter = LLVMBuildICmp(e->B, LLVMIntSGE, n,
+                                       LLVMConstInt(e->i64, (unsigned long long)step, 0), "");
+    open_loop_from(e, s->a, NULL, m, 0, enter);
+    statements(e, i + 1, end);
+    close_loop(e);
+    open_loop_from(e, s->a, m, n, 0, NULL);
+    e->loops[e->depth].tail = true;
+    statements(e, i + 1, end);
+    close_loop(e);
+}
+
 /* Emits statements [from, to); stops after a KS_PARTIAL. */
 static void statements(em *e, int from, int to)
 {
     const jit_kernel *k = e->k;
     for (int i = from; i < to && !e->failed; i++) {
         const kir_stmt *s = &k->stmts[i];
+        int end, bytes;
         switch (s->op) {
         case KS_LOOP:
+            if ((end = reduction_loop_end(k, i, &bytes)) >= 0) {
+                split_reduction(e, i, end, bytes);
+                i = end;
+                break;
+            }
             open_loop(e, s->a, value(e, s->b), s->c);
             break;
         case KS_END:
