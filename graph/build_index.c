@@ -25,12 +25,33 @@
 
 /* ---- index arrays ---- */
 
+/* Whether the index grid g (an IOTA) keeps within [-extent, extent):
+ * its extreme values are at the corners, so nothing is evaluated. */
+static bool iota_in_bounds(const loom_array *g, int64_t extent)
+{
+    if (g->op != GRAPH_OP_IOTA || graph_numel(g->ndim, g->shape) == 0)
+        return false;
+    int64_t lo = g->attr[GRAPH_IOTA_OFFSET], hi = lo;
+    for (int k = 0; k < g->ndim; k++) {
+        int64_t span;
+        if (__builtin_mul_overflow(g->attr[k], g->shape[k] - 1, &span))
+            return false;
+        if (__builtin_add_overflow(span < 0 ? lo : hi, span,
+                                   span < 0 ? &lo : &hi))
+            return false;
+    }
+    return lo >= -extent && hi < extent;
+}
+
 /* Checks that every value of index array ix (integer dtype, evaluated
- * here) lies in [-extent, extent); NULL or a poisoned array. */
+ * here unless it is an index grid such as arange) lies in [-extent,
+ * extent); NULL or a poisoned array. */
 static loom_array *check_bounds(loom_array *ix, int64_t extent, int axis)
 {
     loom_ctx *ctx = ix->ctx;
     loom_array *i64 = loom_astype(ix, LOOM_INT64);
+    if (!i64->status && iota_in_bounds(i64, extent))
+        return NULL;
     const int64_t *v = graph_data(i64);
     if (!v)
         return graph_push(ctx, i64->status ? i64 : ix);

@@ -11,6 +11,8 @@
  *   power         x**1, x**2, x**3, x**0.5, x**-1, x**0 by cheaper ops
  *   movement      reshape/transpose/broadcast/slice chains compose
  *   iota          movement of an index grid folds into the grid
+ *   gather_iota   x[arange(n), idx]: an index array that is an output
+ *                 coordinate becomes a direct axis of the gather
  *   tanh_sigmoid  1 + tanh(z) becomes 2 / (1 + exp(-2z)) (GELU's tanh form)
  *   gemm_scale    (c * A) @ B becomes c * (A @ B): the scale joins the
  *                 product's epilogue
@@ -450,6 +452,63 @@ static loom_array *rule_partition_head(loom_array *a)
     return graph_intern_owned(a->ctx, &t);
 }
 
+/* The output axis whose coordinate index grid g is (offset 0, step 1
+ * along that axis only), or -1. */
+static int grid_axis(const loom_array *g)
+{
+    if (g->op != GRAPH_OP_IOTA || g->attr[GRAPH_IOTA_OFFSET] != 0)
+        return -1;
+    int axis = -1;
+    for (int d = 0; d < g->ndim; d++) {
+        if (g->attr[d] == 0 || g->shape[d] == 1)
+            continue;
+        if (g->attr[d] != 1 || axis >= 0)
+            return -1;
+        axis = d;
+    }
+    return axis;
+}
+
+/*
+ * A gather whose index array for source axis j is the coordinate of
+ * output axis d, over the whole of axis j (x[arange(n), labels]), reads
+ * axis j directly at that coordinate: the index array is neither stored
+ * nor loaded, and fusion sees which output axis the source row follows.
+ */
+static loom_array *rule_gather_iota(loom_array *a)
+{
+    if (a->op != GRAPH_OP_GATHER)
+        return NULL;
+    const loom_array *src = a->in[0];
+    int64_t at[GRAPH_NATTR];
+    memcpy(at, a->attr, sizeof at);
+    bool used[LOOM_MAX_DIMS] = {false}, changed = false;
+    for (int j = 0; j < src->ndim; j++)
+        if (at[j] >= 0)
+            used[at[j]] = true;
+    for (int j = 0; j < src->ndim; j++) {
+        if (at[j] >= 0)
+            continue;
+        int d = grid_axis(a->in[-at[j]]);
+        if (d < 0 || used[d] || a->shape[d] != src->shape[j])
+            continue;
+        used[d] = true;
+        at[j] = d;
+        changed = true;
+    }
+    if (!changed)
+        return NULL;
+    loom_array *in[2 * LOOM_MAX_DIMS + 3];
+    int nin = 1;
+    in[0] = a->in[0];
+    for (int j = 0; j < src->ndim; j++)
+        if (at[j] < 0) {
+            in[nin] = a->in[-at[j]];
+            at[j] = -nin++;
+        }
+    return make(a, GRAPH_OP_GATHER, nin, in, at);
+}
+
 static loom_array *intern_as(const loom_array *like, graph_op op, int ndim,
                              const int64_t *shape, int nin,
                              loom_array *const *in, const int64_t *attr)
@@ -503,6 +562,7 @@ static const struct {
     {"power", rule_power},
     {"movement", rule_movement},
     {"iota", rule_iota},
+    {"gather_iota", rule_gather_iota},
     {"push_reshape", rule_push_reshape},
     {"reshape_copy", rule_reshape_copy},
     {"partition_head", rule_partition_head},

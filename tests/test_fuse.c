@@ -177,6 +177,47 @@ START_TEST(sparse_gather_recomputes)
 }
 END_TEST
 
+/* x[arange(n), idx] reads rows directly (the gather_iota rule): the
+ * arange is neither evaluated for its bounds check nor loaded; a range
+ * that overruns the axis is still an IndexError with NumPy's wording, and
+ * one shorter than the axis stays an index array. */
+START_TEST(gather_by_arange_reads_rows)
+{
+    loom_ctx *ctx = ts_ctx();
+    float xv[4 * 3];
+    for (int i = 0; i < 12; i++)
+        xv[i] = (float)i;
+    loom_array *x = loom_array_from(ctx, xv, LOOM_FLOAT32, LOOM_SHAPE(4, 3), LOOM_COPY);
+    int64_t lab[4] = {2, 0, -1, 1};
+    loom_array *labels = loom_array_from(ctx, lab, LOOM_INT64, LOOM_SHAPE(4), LOOM_COPY);
+    loom_array *rows = loom_arange(ctx, 0, 4, 1, LOOM_INT64);
+    loom_array *g = LOOM_GET(x, LOOM_IDX(rows), LOOM_IDX(labels));
+    ck_assert_int_eq(loom_status_of(g), LOOM_OK);
+    ck_assert_ptr_null(rows->buf); /* the bounds check did not evaluate it */
+    loom_array *o = graph_optimize(g);
+    ck_assert_int_eq(o->op, GRAPH_OP_GATHER);
+    ck_assert_int_eq(o->nin, 2);        /* x and the labels */
+    ck_assert_int_eq(o->attr[0], 0);    /* rows: output axis 0 */
+    ck_assert_int_eq(o->attr[1], -1);   /* columns: the labels */
+    graph_unref(o);
+    ck_assert_int_eq(loom_eval(g), LOOM_OK);
+    const float *gv = loom_data(g);
+    float want[4] = {2, 3, 8, 10};
+    for (int i = 0; i < 4; i++)
+        ck_assert_float_eq(gv[i], want[i]);
+    /* a shorter range keeps its index array, with the same values */
+    loom_array *g2 = LOOM_GET(x, LOOM_IDX(loom_arange(ctx, 0, 2, 1, LOOM_INT64)),
+                              LOOM_IDX(loom_arange(ctx, 0, 2, 1, LOOM_INT64)));
+    ck_assert_int_eq(loom_eval(g2), LOOM_OK);
+    ck_assert_float_eq(((const float *)loom_data(g2))[1], 4);
+    loom_array *bad = LOOM_GET(x, LOOM_IDX(loom_arange(ctx, 0, 5, 1, LOOM_INT64)),
+                               LOOM_IDX(loom_arange(ctx, 0, 5, 1, LOOM_INT64)));
+    ck_assert_int_eq(loom_status_of(bad), LOOM_ERR_INDEX);
+    ck_assert_str_eq(loom_error(bad), "index 4 is out of bounds for axis 0 with size 4");
+    loom_ctx_free(ctx);
+}
+END_TEST
+
 static void expect_same(loom_array *a, loom_array *b, double rtol)
 {
     int64_t n = loom_size(a);
@@ -233,6 +274,7 @@ static Suite *suite(void)
     tcase_add_test(t, eager_is_one_kernel_per_op);
     tcase_add_test(t, cuts_have_reasons);
     tcase_add_test(t, sparse_gather_recomputes);
+    tcase_add_test(t, gather_by_arange_reads_rows);
     tcase_add_test(t, fused_matches_eager);
     tcase_set_timeout(t, 300);
     suite_add_tcase(s, t);
