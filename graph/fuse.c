@@ -33,15 +33,25 @@
 
 #include <string.h>
 
-/* A coordinate map: node axis k reads domain axis dim[k] (or is fixed at
- * 0 when dim[k] < 0).  Non-projections are marked invalid. */
+/* A coordinate map: node axis k is at position off[k] + step[k] * i
+ * where i is domain axis dim[k]'s coordinate, or is fixed at 0 (dim[k] ==
+ * MAP_FIXED), or is read at data-dependent positions (MAP_DYNAMIC), or
+ * follows the loop of input axis j of the reduction at node position
+ * `via` (dim[k] == MAP_SWEPT(j): the node is computed inside that
+ * reduction's sweep, once per step).  Non-projections are invalid. */
 typedef struct cmap {
     int8_t valid;
     int8_t dim[LOOM_MAX_DIMS];
+    int32_t via; /* -1 unless some axis is swept */
+    int64_t off[LOOM_MAX_DIMS], step[LOOM_MAX_DIMS];
 } cmap;
 
 #define MAXMAPS 4
+#define MAP_FIXED (-1)
 #define MAP_DYNAMIC (-2) /* an axis read at a data-dependent position */
+#define MAP_SWEPT(j) (-3 - (j))
+#define IS_SWEPT(d) ((d) <= -3)
+#define MAXSMAPS 2
 
 /* Per-node planning state, indexed by the node's position in plan->nodes
  * (stored in node->tmp2 during planning). */
@@ -55,6 +65,8 @@ typedef struct ninfo {
     loom_array *why_consumer;
     cmap maps[MAXMAPS]; /* distinct maps from the kernel's domain */
     int nmaps;          /* > MAXMAPS: too many to track */
+    cmap smaps[MAXSMAPS]; /* maps of the sparse gathers' reads (also) */
+    int nsmaps;           /* > MAXSMAPS: too many to track */
     int nconsumers;
     int depth;          /* ops between it and its kernel's root */
 } ninfo;
@@ -163,13 +175,30 @@ static bool collect(fuse_plan *p, loom_array *const *outs, int n)
 
 /* ---- maps ---- */
 
+static void fix_axis(cmap *r, int i, int8_t code)
+{
+    r->dim[i] = code;
+    r->off[i] = 0;
+    r->step[i] = 0;
+}
+
+/* r's axis i reads what m's axis j reads. */
+static void pass_axis(cmap *r, int i, const cmap *m, int j)
+{
+    r->dim[i] = m->dim[j];
+    r->off[i] = m->off[j];
+    r->step[i] = m->step[j];
+}
+
 /* The map of a kernel's root: axis i is domain axis i, except that axes
  * of extent 1 are fixed (their coordinate is always 0). */
 static cmap identity_map(const loom_array *a)
 {
-    cmap m = {1, {0}};
-    for (int i = 0; i < a->ndim; i++)
-        m.dim[i] = a->shape[i] == 1 ? -1 : (int8_t)i;
+    cmap m = {.valid = 1, .via = -1};
+    for (int i = 0; i < a->ndim; i++) {
+        fix_axis(&m, i, a->shape[i] == 1 ? MAP_FIXED : (int8_t)i);
+        m.step[i] = a->shape[i] != 1;
+    }
     return m;
 }
 
@@ -191,29 +220,48 @@ static bool unit_reshape(const loom_array *a)
 }
 
 /*
- * The map of input k of node c, given c's map.  Reduction inputs' reduced
- * axes are swept by the reduction's own loops: they are fixed (-1) as far
- * as the domain is concerned, and the kept axes pass through.
+ * The map of input k of node c, given c's map.  Reduction inputs' kept
+ * axes pass through; the reduced axes are swept by the reduction's own
+ * loops.  For a reduction computed once per point of the kernel's domain
+ * those are MAP_SWEPT (with via = the reduction), so that a reduction
+ * read inside the sweep can run as a nested phase; inside a nested one
+ * they are fixed, as far as the domain is concerned.
  */
 static cmap input_map(const loom_array *c, int k, cmap m)
 {
     const loom_array *in = c->in[k];
-    cmap r = {m.valid, {0}};
+    cmap r = {.valid = m.valid, .via = m.via};
     if (!m.valid)
         return r;
     switch (c->op) {
     case GRAPH_OP_PERMUTE:
         for (int i = 0; i < c->ndim; i++)
-            r.dim[c->attr[i]] = m.dim[i];
-        return r;
+            pass_axis(&r, (int)c->attr[i], &m, i);
+        break;
     case GRAPH_OP_EXPAND:
-        for (int i = 0; i < c->ndim; i++)
-            r.dim[i] = in->shape[i] == 1 ? -1 : m.dim[i];
-        return r;
+        for (int i = 0; i < c->ndim; i++) {
+            if (in->shape[i] == 1)
+                fix_axis(&r, i, MAP_FIXED);
+            else
+                pass_axis(&r, i, &m, i);
+        }
+        break;
     case GRAPH_OP_SLICE:
-        for (int i = 0; i < c->ndim; i++)
-            r.dim[i] = in->shape[i] == 1 ? -1 : m.dim[i];
-        return r;
+        /* input position start + step * output position */
+        for (int i = 0; i < c->ndim; i++) {
+            if (in->shape[i] == 1) {
+                fix_axis(&r, i, MAP_FIXED);
+                continue;
+            }
+            pass_axis(&r, i, &m, i);
+            if (m.dim[i] >= 0 || IS_SWEPT(m.dim[i])) {
+                r.off[i] = c->attr[i] + c->attr[LOOM_MAX_DIMS + i] * m.off[i];
+                r.step[i] = c->attr[LOOM_MAX_DIMS + i] * m.step[i];
+            } else if (m.dim[i] == MAP_FIXED) {
+                r.off[i] = c->attr[i]; /* a fixed, shifted position */
+            }
+        }
+        break;
     case GRAPH_OP_RESHAPE: {
         if (!unit_reshape(c)) {
             r.valid = 0;
@@ -222,55 +270,90 @@ static cmap input_map(const loom_array *c, int k, cmap m)
         int j = 0;
         for (int i = 0; i < in->ndim; i++) {
             if (in->shape[i] == 1) {
-                r.dim[i] = -1;
+                fix_axis(&r, i, MAP_FIXED);
                 continue;
             }
             while (c->shape[j] == 1)
                 j++;
-            r.dim[i] = m.dim[j++];
+            pass_axis(&r, i, &m, j++);
         }
-        return r;
+        break;
     }
     case GRAPH_OP_CONCAT:
         /* each input is read along the axis at a clamped position */
-        for (int j = 0; j < in->ndim; j++)
-            r.dim[j] = j == c->attr[0] ? (in->shape[j] == 1 ? -1 : MAP_DYNAMIC)
-                                       : m.dim[j];
-        return r;
+        for (int j = 0; j < in->ndim; j++) {
+            if (j != c->attr[0])
+                pass_axis(&r, j, &m, j);
+            else
+                fix_axis(&r, j, in->shape[j] == 1 ? MAP_FIXED : MAP_DYNAMIC);
+        }
+        break;
     case GRAPH_OP_GATHER:
         /* index inputs have the gather's shape; source axes read through
          * an index array are data-dependent (MAP_DYNAMIC) */
         if (k > 0)
             return m;
-        for (int j = 0; j < in->ndim; j++)
-            r.dim[j] = c->attr[j] >= 0 ? m.dim[c->attr[j]] : MAP_DYNAMIC;
-        return r;
+        for (int j = 0; j < in->ndim; j++) {
+            if (c->attr[j] >= 0)
+                pass_axis(&r, j, &m, (int)c->attr[j]);
+            else
+                fix_axis(&r, j, MAP_DYNAMIC);
+        }
+        break;
     default:
         if (graph_ops[c->op].kind == GRAPH_REDUCE) {
-            for (int i = 0; i < in->ndim; i++)
-                r.dim[i] = (c->attr[0] >> i & 1) ? -1 : m.dim[i];
-            return r;
+            bool top = m.via < 0;
+            for (int i = 0; i < in->ndim; i++) {
+                if (!(c->attr[0] >> i & 1)) {
+                    pass_axis(&r, i, &m, i);
+                } else if (top && in->shape[i] != 1) {
+                    fix_axis(&r, i, (int8_t)MAP_SWEPT(i));
+                    r.step[i] = 1;
+                    r.via = c->tmp2;
+                } else {
+                    fix_axis(&r, i, MAP_FIXED);
+                }
+            }
+            break;
         }
         if (graph_ops[c->op].kind == GRAPH_ELEM)
             return m;
         r.valid = 0;
         return r;
     }
+    bool swept = false;
+    for (int i = 0; i < in->ndim; i++)
+        swept = swept || IS_SWEPT(r.dim[i]);
+    if (!swept)
+        r.via = -1;
+    return r;
 }
 
 static bool map_equal(const cmap *a, const cmap *b, int ndim)
 {
-    return a->valid == b->valid && !memcmp(a->dim, b->dim, (size_t)ndim);
+    if (a->valid != b->valid || a->via != b->via)
+        return false;
+    for (int i = 0; i < ndim; i++)
+        if (a->dim[i] != b->dim[i] || a->off[i] != b->off[i] ||
+            a->step[i] != b->step[i])
+            return false;
+    return true;
+}
+
+/* Adds m to the set maps[0..*n) of at most cap maps (*n > cap: more). */
+static void add_map_to(cmap *maps, int *n, int cap, const cmap *m, int ndim)
+{
+    for (int i = 0; i < *n && i < cap; i++)
+        if (map_equal(&maps[i], m, ndim))
+            return;
+    if (*n < cap)
+        maps[*n] = *m;
+    (*n)++;
 }
 
 static void add_map(ninfo *ni, const cmap *m, int ndim)
 {
-    for (int i = 0; i < ni->nmaps && i < MAXMAPS; i++)
-        if (map_equal(&ni->maps[i], m, ndim))
-            return;
-    if (ni->nmaps < MAXMAPS)
-        ni->maps[ni->nmaps] = *m;
-    ni->nmaps++;
+    add_map_to(ni->maps, &ni->nmaps, MAXMAPS, m, ndim);
 }
 
 /* ---- steps and cuts ---- */
@@ -326,6 +409,42 @@ static void force(fstate *s, loom_array *a, loom_array *consumer,
     }
 }
 
+/* The number of elements reduction r folds into each result. */
+static int64_t reduced_size(const loom_array *r)
+{
+    int64_t n = 1;
+    for (int i = 0; i < r->in[0]->ndim; i++)
+        if (r->attr[0] >> i & 1)
+            n *= r->in[0]->shape[i];
+    return n;
+}
+
+/*
+ * Reduction r is read inside the sweep of another reduction of kernel k
+ * (the row statistics under a loss's mean over rows): it can run as a
+ * phase nested in that sweep, once per step, when every kept axis
+ * follows the sweep, the kernel computes one point (its outer reduction
+ * is then split across threads), and the reduced row fits in cache.
+ */
+static const char *nested_fits(fstate *s, const loom_array *r, int k,
+                               const cmap *m, bool all_swept)
+{
+    const fuse_step *st = &s->p->steps[k];
+    if (!all_swept)
+        return "the reduction is read along both the kernel's loops and "
+               "another reduction's";
+    if (s->p->nodes[m->via]->op == GRAPH_OP_RVAR)
+        return "the variance that reads it needs its first value before "
+               "the sweep";
+    for (int d = 0; d < st->ndom; d++)
+        if (st->dom[d] != 1)
+            return "the reduction is read inside another reduction's "
+                   "sweep, in a kernel with loops of its own";
+    if (reduced_size(r) * 8 > FUSE_ROW_BYTES)
+        return "a reduced row does not fit in cache";
+    return NULL;
+}
+
 /*
  * Decides whether reduction r (all of whose consumers are in kernel k, r's
  * map from k's domain being m) can be computed inside k.  Returns NULL if
@@ -338,14 +457,22 @@ static const char *reduce_fits(fstate *s, const loom_array *r, int k,
     const cmap *m = &ni->maps[0];
     if (ni->nmaps != 1 || !m->valid)
         return "the reduction is read at two different positions";
-    const loom_array *in = r->in[0];
+    int nkept = 0, nswept = 0;
+    for (int i = 0; i < r->ndim; i++) {
+        if (m->dim[i] == MAP_DYNAMIC)
+            return "the reduction is read at data-dependent positions";
+        if (!(r->attr[0] >> i & 1) && r->shape[i] != 1) {
+            nkept++;
+            nswept += IS_SWEPT(m->dim[i]);
+        }
+    }
+    if (nswept > 0)
+        return nested_fits(s, r, k, m, nswept == nkept);
     /* kept axes (of extent > 1) must read the leading non-unit domain
      * axes, in order: those are the loops outside the reduction */
     int last = -1;
     for (int i = 0; i < r->ndim; i++) {
         bool reduced = r->attr[0] >> i & 1;
-        if (m->dim[i] == MAP_DYNAMIC)
-            return "the reduction is read at data-dependent positions";
         if (reduced && m->dim[i] >= 0)
             return "the reduction is read at two different positions";
         if (reduced || r->shape[i] == 1)
@@ -368,14 +495,8 @@ static const char *reduce_fits(fstate *s, const loom_array *r, int k,
     int have = s->split[k];
     if (have >= 0 && have != split)
         return "the consumer's loop already sweeps rows of another length";
-    if (row) {
-        int64_t n = 1;
-        for (int i = 0; i < in->ndim; i++)
-            if (r->attr[0] >> i & 1)
-                n *= in->shape[i];
-        if (n * 8 > FUSE_ROW_BYTES)
-            return "a reduced row does not fit in cache";
-    }
+    if (row && reduced_size(r) * 8 > FUSE_ROW_BYTES)
+        return "a reduced row does not fit in cache";
     s->split[k] = split;
     return NULL;
 }
@@ -569,6 +690,12 @@ static void propagate(fstate *s, loom_array *a)
         int also = a->tmp == FUSE_INLINE ? ni->also : KNONE;
         if (!s->eager && sparse_read(ni, a, k)) {
             ii->also = merge_kernel(merge_kernel(ii->also, ni->kernel), also);
+            for (int j = 0; j < ni->nmaps && j < MAXMAPS; j++) {
+                cmap m = input_map(a, k, ni->maps[j]);
+                add_map_to(ii->smaps, &ii->nsmaps, MAXSMAPS, &m, in->ndim);
+            }
+            if (ni->nmaps > MAXMAPS)
+                ii->nsmaps = MAXSMAPS + 1;
             continue;
         }
         ii->also = merge_kernel(ii->also, also);
@@ -1024,6 +1151,15 @@ loom_status fuse_plan_build(loom_ctx *ctx, loom_array *const *outs, int n,
             ni->kernel = ni->also;
             ni->also = KNONE;
             ni->sparse_only = true;
+            memcpy(ni->maps, ni->smaps, sizeof ni->smaps);
+            ni->nmaps = ni->nsmaps > MAXSMAPS ? MAXMAPS + 1 : ni->nsmaps;
+        } else if (ni->also != KNONE && ni->also == ni->kernel) {
+            /* its own kernel's gathers read it too: at their positions */
+            for (int j = 0; j < ni->nsmaps && j < MAXSMAPS; j++)
+                add_map(ni, &ni->smaps[j], a->ndim);
+            if (ni->nsmaps > MAXSMAPS)
+                ni->nmaps = MAXMAPS + 1;
+            ni->also = KNONE;
         }
         if (ni->kernel == KNONE && !a->buf && !ni->force &&
             graph_ops[a->op].kind != GRAPH_LEAF) {

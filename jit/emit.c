@@ -938,7 +938,7 @@ static LLVMValueRef partial_ptr(em *e, LLVMValueRef c, int a)
 static void store_partials(em *e)
 {
     for (int a = 0; a < e->k->naccs; a++) {
-        if (e->k->accs[a].vec_var >= 0)
+        if (e->k->accs[a].vec_var >= 0 || e->k->accs[a].local)
             continue;
         LLVMValueRef p = partial_ptr(e, e->lo, a);
         for (int slot = 0; slot < 3; slot++) {
@@ -985,11 +985,12 @@ static void merge_partials(em *e)
 {
     merge_vector_partials(e);
     for (int a = 0; a < e->k->naccs; a++)
-        if (e->k->accs[a].vec_var < 0)
+        if (e->k->accs[a].vec_var < 0 && !e->k->accs[a].local)
             acc_init(e, a, NULL, 0);
     /* the shift of var is the same in every chunk: take chunk 0's */
     for (int a = 0; a < e->k->naccs; a++)
-        if (e->k->accs[a].red == GRAPH_OP_RVAR && e->k->accs[a].vec_var < 0) {
+        if (e->k->accs[a].red == GRAPH_OP_RVAR && e->k->accs[a].vec_var < 0 &&
+            !e->k->accs[a].local) {
             LLVMValueRef off = LLVMConstInt(e->i64, 16, 0);
             LLVMValueRef q = LLVMBuildGEP2(e->B, e->i8,
                                            partial_ptr(e, LLVMConstInt(e->i64, 0, 0), a),
@@ -1001,7 +1002,7 @@ static void merge_partials(em *e)
     open_loop(e, e->k->nloops, NULL, KIR_LOOP_PARALLEL); /* c in [0, hi) */
     LLVMValueRef c = e->loopvar[e->k->nloops];
     for (int a = 0; a < e->k->naccs; a++) {
-        if (e->k->accs[a].vec_var >= 0)
+        if (e->k->accs[a].vec_var >= 0 || e->k->accs[a].local)
             continue;
         LLVMValueRef p = partial_ptr(e, c, a), part[3];
         for (int slot = 0; slot < 3; slot++) {

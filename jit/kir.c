@@ -203,10 +203,12 @@ void jit_kernel_hash(jit_kernel *k)
         h = mix(h, (uint64_t)s->op | (uint64_t)(uint32_t)s->a << 8);
         h = mix(h, (uint64_t)(uint32_t)s->b | (uint64_t)(uint32_t)s->c << 32);
     }
-    for (int i = 0; i < k->naccs; i++)
+    for (int i = 0; i < k->naccs; i++) {
         h = mix(h, (uint64_t)k->accs[i].red | (uint64_t)k->accs[i].dtype << 16 |
                        (uint64_t)(uint32_t)k->accs[i].vec_var << 24 |
                        (uint64_t)(uint32_t)k->accs[i].vec_len << 40);
+        h = mix(h, k->accs[i].local);
+    }
     h = mix(h, (uint64_t)(uint32_t)k->scratch |
                    (uint64_t)(uint32_t)k->chunk_param << 32);
     for (int i = 0; i < k->nbufs; i++)

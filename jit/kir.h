@@ -82,7 +82,8 @@ typedef struct kir_stmt {
 typedef struct kir_acc {
     uint16_t red;
     uint8_t dtype;
-    uint8_t pad;
+    uint8_t local; /* a nested phase's: it lives within one step of the
+                      outer sweep, and has no partials to combine */
     int32_t vec_var, vec_len;
 } kir_acc;
 

@@ -68,6 +68,8 @@ typedef struct lstate {
         int acc;
         int phase; /* index of the phase's first reduction */
         int share; /* a sum read off the var of reds[share] (-1: none) */
+        int parent; /* the reduction whose sweep this one's phase runs
+                       in, once per step (-1: none; see nest_phases) */
     } *reds;
     int nreds, rcap;
     bool dry;
@@ -402,6 +404,7 @@ static int lower_reduce(lstate *s, loom_array *n, const frame *f)
         r->loop0 = s->k->nloops;
         r->acc = -1;
         r->share = -1;
+        r->parent = -1;
         frame g = *f;
         const loom_array *in = n->in[0];
         for (int i = 0; i < in->ndim; i++) {
@@ -683,14 +686,49 @@ static void share_sums(lstate *s)
     }
 }
 
+/*
+ * A reduction whose frame moves with another's loops is read inside that
+ * sweep (a row's max under a mean over rows): its phase runs nested in
+ * the sweep, once per step.  Fusion nests one level, in kernels that
+ * compute one point.  Uses the frames of the dry pass, before
+ * group_phases moves any loops.
+ */
+static void nest_phases(lstate *s)
+{
+    for (int i = 0; i < s->nreds; i++) {
+        struct red *r = &s->reds[i];
+        for (int j = 0; j < s->nreds && r->parent < 0; j++) {
+            const struct red *q = &s->reds[j];
+            int nr = nreduced(q->node);
+            for (int d = 0; d < r->f.ndim && r->parent < 0; d++)
+                for (int l = q->loop0; l < q->loop0 + nr; l++)
+                    if (r->f.x[d].a[l] != 0 && j != i)
+                        r->parent = j;
+        }
+    }
+}
+
+static bool has_nested(const lstate *s, int i)
+{
+    for (int j = 0; j < s->nreds; j++)
+        if (s->reds[j].parent == i)
+            return true;
+    return false;
+}
+
 static void group_phases(lstate *s)
 {
+    nest_phases(s);
     for (int i = 0; i < s->nreds; i++) {
         struct red *r = &s->reds[i];
         r->phase = i;
         for (int j = 0; j < i; j++) {
             struct red *q = &s->reds[j];
             if (q->phase != j)
+                continue;
+            /* nested phases join only siblings; a sweep with phases
+             * nested in it keeps its loops (their frames name them) */
+            if (r->parent != q->parent || has_nested(s, i) || has_nested(s, j))
                 continue;
             const loom_array *a = r->node, *b = q->node;
             if (a->attr[0] != b->attr[0] || !graph_same_shape(a->in[0], b->in[0]) ||
@@ -765,6 +803,8 @@ static void emit_phase(lstate *s, int p, bool split, int vec)
         if (r->phase != p || r->share >= 0)
             continue;
         r->acc = jit_acc(k, (graph_op)r->node->op, acc_dtype(r->node));
+        if (r->acc >= 0)
+            k->accs[r->acc].local = r->parent >= 0;
         if (vec >= 0 && r->acc >= 0) {
             k->accs[r->acc].vec_var = vec;
             k->accs[r->acc].vec_len = jit_param(k, s->extent[vec]);
@@ -792,6 +832,9 @@ static void emit_phase(lstate *s, int p, bool split, int vec)
     }
     if (vec >= 0)
         open_loop(s, vec, s->extent[vec], vflags);
+    for (int i = 0; i < s->nreds && !s->err; i++)
+        if (s->reds[i].phase == i && s->reds[i].parent == p)
+            emit_phase(s, i, false, -1);
     for (int i = 0; i < s->nreds; i++) {
         struct red *r = &s->reds[i];
         if (r->phase != p || r->share >= 0)
@@ -1014,15 +1057,33 @@ static bool column_access(const lstate *s, int dl)
     return false;
 }
 
+/* The first phase not nested in another (phases are in dependency
+ * order, nested ones before the sweep they run in). */
+static int top_phase(const lstate *s)
+{
+    for (int i = 0; i < s->nreds; i++)
+        if (s->reds[i].phase == i && s->reds[i].parent < 0)
+            return i;
+    return 0;
+}
+
 static lmode choose_mode(lstate *s, const fuse_step *st, int ndom,
                          int nouter, int nphases)
 {
     if (s->nreds == 0)
         return MODE_ROWS;
     if (ndom == 0 && nphases == 1) {
+        int top = top_phase(s);
         int64_t ext[LOOM_MAX_DIMS];
-        int nr = reduced_extents(&s->reds[0], ext);
-        if (nr > 0 && ext[0] >= SPLIT_MIN)
+        int nr = reduced_extents(&s->reds[top], ext);
+        /* work per step of the first loop: its own, and nested rows' */
+        double work = 1;
+        for (int i = 0; i < s->nreds; i++)
+            if (s->reds[i].phase == i && s->reds[i].parent == top)
+                work += reduced_count(s->reds[i].node);
+        for (int j = 1; j < nr; j++)
+            work *= (double)ext[j];
+        if (nr > 0 && ext[0] > 1 && (double)ext[0] * work >= SPLIT_MIN)
             return MODE_SPLIT;
         return MODE_ROWS;
     }
@@ -1104,7 +1165,7 @@ loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
         if (s.remap[d] >= ndom)
             ndom = s.remap[d] + 1;
     for (int i = 0; i < s.nreds; i++)
-        nphases += s.reds[i].phase == i;
+        nphases += s.reds[i].phase == i && s.reds[i].parent < 0;
     lmode mode = choose_mode(&s, st, ndom, nouter, nphases);
     if (mode != MODE_ROWS)
         k->scratch = bind_scratch(&s);
@@ -1114,7 +1175,7 @@ loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
     else
         s.rc_node = NULL;
     if (mode == MODE_SPLIT) {
-        emit_phase(&s, 0, true, -1);
+        emit_phase(&s, top_phase(&s), true, -1);
         jit_stmt(k, KS_PARTIAL, -1, -1, -1);
         jit_stmt(k, KS_COMBINE, -1, -1, -1);
     } else if (mode == MODE_COLUMN_SPLIT) {
@@ -1124,14 +1185,14 @@ loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
         open_loop(&s, 0, s.extent[0], 0);
     } else if (mode == MODE_COLUMNS) {
         for (int i = 0; i < s.nreds && !s.err; i++)
-            if (s.reds[i].phase == i)
+            if (s.reds[i].phase == i && s.reds[i].parent < 0)
                 emit_phase(&s, i, false, 0);
         open_loop(&s, 0, s.extent[0], KIR_LOOP_PARALLEL);
     } else {
         for (int l = 0; l < nouter && !s.err; l++)
             open_loop(&s, l, s.extent[l], l == 0 ? KIR_LOOP_PARALLEL : 0);
         for (int i = 0; i < s.nreds && !s.err; i++)
-            if (s.reds[i].phase == i)
+            if (s.reds[i].phase == i && s.reds[i].parent < 0)
                 emit_phase(&s, i, false, -1);
         for (int l = nouter; l < ndom && !s.err; l++)
             open_loop(&s, l, s.extent[l], l == 0 ? KIR_LOOP_PARALLEL : 0);
