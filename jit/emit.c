@@ -32,6 +32,7 @@ typedef struct loopinfo {
     bool has_inner;  /* a loop is nested in it */
     bool has_update; /* it updates accumulators directly */
     bool tail;       /* the masked remainder of a split reduction loop */
+    int64_t step;    /* what the variable advances by */
 } loopinfo;
 
 typedef struct em {
@@ -45,6 +46,10 @@ typedef struct em {
     LLVMValueRef *params; /* parameter values, loaded in the entry block */
     LLVMValueRef lo, hi;
     LLVMValueRef *accs;   /* scalar accumulators: 3 allocas each */
+    LLVMValueRef *facc;   /* per accumulator, 2 float32 allocas: a block's
+                             partial sums (see blocked_sweep) */
+    LLVMValueRef *fshift; /* var: its shift as a float32, per block */
+    bool *fon;            /* updates go to facc (inside a block) */
     LLVMValueRef scratch; /* the scratch buffer, or NULL */
     LLVMValueRef chunk;   /* column-split kernels: the chunk whose vector
                              accumulators acc_ptr addresses */
@@ -788,6 +793,23 @@ static void acc_update(em *e, int a, LLVMValueRef v, LLVMValueRef idx,
         acc_store(e, a, 0, LLVMBuildSelect(B, better, v, old, ""));
         return;
     }
+    if (e->fon[a]) { /* float32 partials of a block */
+        LLVMValueRef d = v;
+        if (acc->red == GRAPH_OP_RVAR)
+            d = LLVMBuildFSub(B, v, e->fshift[a], "");
+        LLVMValueRef s0 = LLVMBuildFAdd(B, LLVMBuildLoad2(B, e->f32, e->facc[2 * a], ""),
+                                        d, "");
+        LLVMSetFastMathFlags(s0, LLVMFastMathAllowReassoc);
+        LLVMBuildStore(B, s0, e->facc[2 * a]);
+        if (acc->red == GRAPH_OP_RVAR) {
+            LLVMValueRef s1 = LLVMBuildFAdd(
+                B, LLVMBuildLoad2(B, e->f32, e->facc[2 * a + 1], ""),
+                LLVMBuildFMul(B, d, d, ""), "");
+            LLVMSetFastMathFlags(s1, LLVMFastMathAllowReassoc);
+            LLVMBuildStore(B, s1, e->facc[2 * a + 1]);
+        }
+        return;
+    }
     v = cast(e, v, vdt, acc->dtype);
     if (is_nanflag(acc)) {
         nanflag_update(e, a, v, LLVMBuildZExt(B, fcmp(e, LLVMRealUNO, v, v),
@@ -861,7 +883,7 @@ static void open_loop_from(em *e, int var, LLVMValueRef start,
     LLVMAddIncoming(phi, &start, &pre, 1);
     e->loops[e->depth].has_inner = true;
     loopinfo *l = &e->loops[++e->depth];
-    *l = (loopinfo){phi, end, header, exit, false, false, false};
+    *l = (loopinfo){phi, end, header, exit, false, false, false, 1};
     e->loopvar[var] = phi;
 }
 
@@ -912,7 +934,8 @@ static void close_loop(em *e)
 {
     LLVMBuilderRef B = e->B;
     loopinfo *l = &e->loops[e->depth];
-    LLVMValueRef next = LLVMBuildAdd(B, l->var, LLVMConstInt(e->i64, 1, 0), "");
+    LLVMValueRef next = LLVMBuildAdd(B, l->var,
+                                     LLVMConstInt(e->i64, (unsigned long long)l->step, 0), "");
     LLVMBasicBlockRef latch = LLVMGetInsertBlock(B);
     LLVMAddIncoming(l->var, &next, &latch, 1);
     LLVMValueRef br = LLVMBuildCondBr(
@@ -1026,6 +1049,16 @@ static void statements(em *e, int from, int to);
  * widest accumulator or updating value in it, which sets the vector width
  * LLVM gives the loop.
  */
+/* Whether update stmts[j] (a float32 value into a float64 sum or var)
+ * can sum in float32 within blocks. */
+static bool blockable(const jit_kernel *k, const kir_stmt *s)
+{
+    const kir_acc *acc = &k->accs[s->a];
+    return (acc->red == GRAPH_OP_RSUM || acc->red == GRAPH_OP_RVAR) &&
+           acc->dtype == LOOM_FLOAT64 && acc->vec_var < 0 &&
+           k->vals[s->b].dtype == LOOM_FLOAT32;
+}
+
 static int reduction_loop_end(const jit_kernel *k, int i, int *bytes)
 {
     if (k->stmts[i].c != 0)
@@ -1045,10 +1078,76 @@ static int reduction_loop_end(const jit_kernel *k, int i, int *bytes)
         update = true;
         int w = (int)loom_dtype_size((loom_dtype)k->accs[s->a].dtype);
         int v = (int)loom_dtype_size((loom_dtype)k->vals[s->b].dtype);
+        if (blockable(k, s))
+            w = 4; /* it sums in float32 (blocked_sweep) */
         *bytes = w > *bytes ? w : *bytes;
         *bytes = v > *bytes ? v : *bytes;
     }
     return -1;
+}
+
+/* Block length of blocked sums: each of the 64 float32 partial sums of
+ * a vector loop adds BLOCK / 64 values before the block's total joins
+ * the float64 accumulator -- as accurate as float64 throughout for our
+ * purposes, with vectors of 16 floats instead of 8 doubles. */
+#define BLOCK 1024
+
+/* Starts (on) or ends a block of the blocked accumulators of the loop's
+ * updates in stmts (from, end): the float32 partials start at 0 (var's
+ * shift rounded once), and join the float64 accumulator at the end. */
+static void block_edge(em *e, int from, int end, bool on)
+{
+    const jit_kernel *k = e->k;
+    LLVMBuilderRef B = e->B;
+    for (int j = from + 1; j < end; j++) {
+        const kir_stmt *s = &k->stmts[j];
+        if (s->op != KS_ACC_UPDATE || !blockable(k, s) || e->fon[s->a] == on)
+            continue;
+        int a = s->a;
+        int nslot = k->accs[a].red == GRAPH_OP_RVAR ? 2 : 1;
+        if (on) {
+            for (int t = 0; t < nslot; t++)
+                LLVMBuildStore(B, LLVMConstReal(e->f32, 0), e->facc[2 * a + t]);
+            if (nslot == 2)
+                e->fshift[a] = LLVMBuildFPTrunc(B, acc_load(e, a, 2), e->f32, "");
+        } else {
+            for (int t = 0; t < nslot; t++) {
+                LLVMValueRef part = LLVMBuildFPExt(
+                    B, LLVMBuildLoad2(B, e->f32, e->facc[2 * a + t], ""), e->f64, "");
+                acc_store(e, a, t, LLVMBuildFAdd(B, acc_load(e, a, t), part, ""));
+            }
+        }
+        e->fon[a] = on;
+    }
+}
+
+/*
+ * The body of a reduction sweep over [start, stop) -- a multiple of one
+ * vector step -- with the blocked accumulators summing in float32 over
+ * blocks of BLOCK values: a loop over the blocks around the sweep.
+ */
+static void blocked_sweep(em *e, int i, int end, LLVMValueRef stop,
+                          LLVMValueRef enter, int64_t step)
+{
+    const kir_stmt *s = &e->k->stmts[i];
+    LLVMBuilderRef B = e->B;
+    int bvar = e->k->nloops + 1;
+    open_loop_from(e, bvar, NULL, stop, 0, enter);
+    e->loops[e->depth].step = BLOCK;
+    LLVMValueRef b0 = e->loopvar[bvar];
+    /* b0 + min(stop - b0, BLOCK), rounded to a step (a no-op) so that
+     * LLVM sees the sweep needs no scalar remainder */
+    LLVMValueRef len = LLVMBuildSub(B, stop, b0, "");
+    LLVMValueRef blk = LLVMConstInt(e->i64, BLOCK, 0);
+    len = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, len, blk, ""), len, blk, "");
+    len = LLVMBuildAnd(B, len, LLVMConstInt(e->i64, (unsigned long long)-step, 1), "");
+    LLVMValueRef b1 = LLVMBuildAdd(B, b0, len, "");
+    block_edge(e, i, end, true);
+    open_loop_from(e, s->a, b0, b1, 0, NULL);
+    statements(e, i + 1, end);
+    close_loop(e);
+    block_edge(e, i, end, false);
+    close_loop(e);
 }
 
 /*
@@ -1068,12 +1167,26 @@ static void split_reduction(em *e, int i, int end, int bytes)
      * no scalar fallback for short trip counts, and drops it */
     LLVMValueRef enter = LLVMBuildICmp(e->B, LLVMIntSGE, n,
                                        LLVMConstInt(e->i64, (unsigned long long)step, 0), "");
-    open_loop_from(e, s->a, NULL, m, 0, enter);
-    statements(e, i + 1, end);
-    close_loop(e);
-    open_loop_from(e, s->a, m, n, 0, NULL);
+    bool blocked = false;
+    for (int j = i + 1; j < end; j++)
+        blocked = blocked || (e->k->stmts[j].op == KS_ACC_UPDATE &&
+                              blockable(e->k, &e->k->stmts[j]));
+    if (blocked) {
+        blocked_sweep(e, i, end, m, enter, step);
+    } else {
+        open_loop_from(e, s->a, NULL, m, 0, enter);
+        statements(e, i + 1, end);
+        close_loop(e);
+    }
+    /* the masked tail: fewer than `step` values, float32 partials */
+    LLVMValueRef more = LLVMBuildICmp(e->B, LLVMIntSLT, m, n, "");
+    open_loop_from(e, e->k->nloops + 1, NULL, LLVMConstInt(e->i64, 1, 0), 0, more);
+    block_edge(e, i, end, true);
+    open_loop_from(e, s->a, m, n, 0, LLVMConstInt(e->i1, 1, 0));
     e->loops[e->depth].tail = true;
     statements(e, i + 1, end);
+    close_loop(e);
+    block_edge(e, i, end, false);
     close_loop(e);
 }
 
@@ -1176,10 +1289,14 @@ static LLVMValueRef emit_body(em *e, const char *name, int from, int to,
     e->hi = LLVMGetParam(f, (unsigned)n + 2);
     /* a column-split body runs chunk lo; the combine reads chunk 0 */
     e->chunk = jit_split_vec_param(k) >= 0 && !combine ? e->lo : NULL;
-    for (int i = 0; i < k->naccs; i++)
+    for (int i = 0; i < k->naccs; i++) {
         for (int slot = 0; slot < 3; slot++)
             e->accs[3 * i + slot] =
                 LLVMBuildAlloca(e->B, slot_type(e, &k->accs[i], slot), "acc");
+        for (int slot = 0; slot < 2; slot++)
+            e->facc[2 * i + slot] = LLVMBuildAlloca(e->B, e->f32, "facc");
+        e->fon[i] = false;
+    }
     if (combine)
         merge_partials(e);
     statements(e, from, to);
@@ -1235,12 +1352,15 @@ bool jit_emit(LLVMModuleRef M, const jit_kernel *k, const char *name,
            na = (size_t)k->naccs + 1, nl = (size_t)k->nloops + 2;
     e.params = calloc(np, sizeof(LLVMValueRef));
     e.accs = calloc(3 * na, sizeof(LLVMValueRef));
+    e.facc = calloc(2 * na, sizeof(LLVMValueRef));
+    e.fshift = calloc(na, sizeof(LLVMValueRef));
+    e.fon = calloc(na, sizeof(bool));
     e.scope = calloc(3 * na, sizeof(LLVMMetadataRef));
     e.memo = calloc(nv, sizeof(LLVMValueRef));
     e.memo_depth = calloc(nv, sizeof(int));
     e.loopvar = calloc(nl, sizeof(LLVMValueRef));
     if (!e.params || !e.accs || !e.scope || !e.memo || !e.memo_depth ||
-        !e.loopvar) {
+        !e.loopvar || !e.facc || !e.fshift || !e.fon) {
         snprintf(err, errlen, "emit: out of memory");
         e.failed = true;
     } else {
@@ -1262,6 +1382,9 @@ bool jit_emit(LLVMModuleRef M, const jit_kernel *k, const char *name,
     }
     free(e.params);
     free(e.accs);
+    free(e.facc);
+    free(e.fshift);
+    free(e.fon);
     free(e.scope);
     free(e.memo);
     free(e.memo_depth);

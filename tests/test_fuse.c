@@ -272,6 +272,39 @@ START_TEST(nested_and_shifted_reductions)
 }
 END_TEST
 
+/* Row sums and variances of float32 sum in float32 within blocks (for
+ * vectors twice as wide) and in float64 across them: long rows far from
+ * zero keep float64-like accuracy, and the variance does not cancel. */
+START_TEST(blocked_row_sums_are_accurate)
+{
+    loom_ctx *ctx = ts_ctx();
+    enum { R = 4, C = 50021 };
+    float *v = malloc(sizeof(float) * R * C);
+    ck_assert_ptr_nonnull(v);
+    uint32_t st = 12345;
+    for (int i = 0; i < R * C; i++) {
+        st = st * 1664525u + 1013904223u;
+        v[i] = 10000.0f + (float)(st >> 8) / (float)(1 << 24);
+    }
+    loom_array *x = loom_array_from(ctx, v, LOOM_FLOAT32, LOOM_SHAPE(R, C), LOOM_COPY);
+    loom_array *sum = loom_sum(x, 1, false), *var = loom_var(x, 1, false, 0);
+    loom_array *outs[2] = {sum, var};
+    ck_assert_int_eq(loom_eval_many(ctx, outs, 2), LOOM_OK);
+    const float *sv = loom_data(sum), *vv = loom_data(var);
+    for (int r = 0; r < R; r++) {
+        double s = 0, q = 0;
+        for (int j = 0; j < C; j++)
+            s += v[r * C + j];
+        for (int j = 0; j < C; j++)
+            q += (v[r * C + j] - s / C) * (v[r * C + j] - s / C);
+        ck_assert_double_le(fabs(sv[r] - s) / s, 1e-6);
+        ck_assert_double_le(fabs(vv[r] - q / C) / (q / C), 1e-3);
+    }
+    free(v);
+    loom_ctx_free(ctx);
+}
+END_TEST
+
 static void expect_same(loom_array *a, loom_array *b, double rtol)
 {
     int64_t n = loom_size(a);
@@ -330,6 +363,7 @@ static Suite *suite(void)
     tcase_add_test(t, sparse_gather_recomputes);
     tcase_add_test(t, gather_by_arange_reads_rows);
     tcase_add_test(t, nested_and_shifted_reductions);
+    tcase_add_test(t, blocked_row_sums_are_accurate);
     tcase_add_test(t, fused_matches_eager);
     tcase_set_timeout(t, 300);
     suite_add_tcase(s, t);
