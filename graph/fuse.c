@@ -12,13 +12,17 @@
  *     them (the reduction is the kernel's body, with an elementwise
  *     epilogue), or the kernel broadcasts the result back over trailing
  *     "row" dims (softmax): the reduction then runs as a phase over each
- *     row before the row is stored, provided a row fits in cache;
+ *     row before the row is stored, provided a row fits in cache; or it
+ *     is read inside the sweep of a reduction that the kernel computes
+ *     once (the row max and sum under a loss's mean over rows): it then
+ *     runs nested in that sweep, once per step, if its row fits in cache;
  *   - runtime calls and their inputs are always materialized.
  *
- * To check the reduction rule each node carries the coordinate map from
+ * To check the reduction rule each node carries the coordinate maps from
  * its kernel's domain to its own coordinates (a projection: each node
- * axis is a domain axis or fixed at 0).  Maps are composed through
- * movement ops on the way down.  Each time an edge is cut the reason is
+ * axis is offset + step * a domain axis, or fixed, or follows a
+ * reduction's sweep).  Maps are composed through movement ops on the way
+ * down; a reduction read under two different maps is materialized.  Each time an edge is cut the reason is
  * recorded; the dump prints them.
  *
  * Kernels with the same domain that read a common input are merged
