@@ -33,6 +33,7 @@ typedef struct loopinfo {
     bool has_update; /* it updates accumulators directly */
     bool tail;       /* the masked remainder of a split reduction loop */
     int64_t step;    /* what the variable advances by */
+    bool whole;      /* runs whole vector steps: no masking */
 } loopinfo;
 
 typedef struct em {
@@ -883,7 +884,7 @@ static void open_loop_from(em *e, int var, LLVMValueRef start,
     LLVMAddIncoming(phi, &start, &pre, 1);
     e->loops[e->depth].has_inner = true;
     loopinfo *l = &e->loops[++e->depth];
-    *l = (loopinfo){phi, end, header, exit, false, false, false, 1};
+    *l = (loopinfo){phi, end, header, exit, false, false, false, 1, false};
     e->loopvar[var] = phi;
 }
 
@@ -918,7 +919,7 @@ static void loop_hints(em *e, LLVMValueRef br, const loopinfo *l)
     /* no "vectorize.enable": a loop the vectorizer cannot widen (argmax's)
      * would then make LLVM print a warning */
     ops[n++] = tmp;
-    bool masked = l->tail || !l->has_update;
+    bool masked = l->tail || (!l->has_update && !l->whole);
     ops[n++] = md_flag(e, "llvm.loop.vectorize.predicate.enable",
                        masked ? t : f);
     if (l->has_update)
@@ -1190,6 +1191,63 @@ static void split_reduction(em *e, int i, int end, int bytes)
     close_loop(e);
 }
 
+/* The statement ending the innermost loop opened at stmts[i] if that
+ * loop only computes and stores (an elementwise sweep), else -1. */
+static int elementwise_loop_end(const jit_kernel *k, int i)
+{
+    if (k->stmts[i].c & KIR_LOOP_SPLIT)
+        return -1;
+    bool store = false;
+    for (int j = i + 1; j < k->nstmts; j++) {
+        switch (k->stmts[j].op) {
+        case KS_END:
+            return store ? j : -1;
+        case KS_STORE:
+            store = true;
+            break;
+        case KS_ACC_INIT:
+            break;
+        default:
+            return -1;
+        }
+    }
+    return -1;
+}
+
+/* Values per step of an elementwise sweep's unmasked loop: a multiple of
+ * the vector steps LLVM takes (16 floats, up to 8 of them interleaved). */
+#define ELEM_STEP 128
+
+/*
+ * An elementwise sweep over [lo, hi) (the kernel's range for a parallel
+ * loop) as two loops: whole steps of ELEM_STEP values, which LLVM
+ * vectorizes without masks or remainder, then the rest masked.  Masking
+ * every iteration costs a compare and a mask per vector.
+ */
+static void split_elementwise(em *e, int i, int end)
+{
+    const kir_stmt *s = &e->k->stmts[i];
+    LLVMBuilderRef B = e->B;
+    LLVMValueRef lo = LLVMConstInt(e->i64, 0, 0), hi = value(e, s->b);
+    if (s->c & KIR_LOOP_PARALLEL) {
+        lo = e->lo;
+        hi = e->hi;
+    }
+    LLVMValueRef len = LLVMBuildSub(B, hi, lo, "");
+    LLVMValueRef m = LLVMBuildAdd(
+        B, lo, LLVMBuildAnd(B, len, LLVMConstInt(e->i64, (unsigned long long)-ELEM_STEP, 1), ""),
+        "");
+    LLVMValueRef enter = LLVMBuildICmp(B, LLVMIntSGE, len,
+                                       LLVMConstInt(e->i64, ELEM_STEP, 0), "");
+    open_loop_from(e, s->a, lo, m, 0, enter);
+    e->loops[e->depth].whole = true;
+    statements(e, i + 1, end);
+    close_loop(e);
+    open_loop_from(e, s->a, m, hi, 0, NULL);
+    statements(e, i + 1, end);
+    close_loop(e);
+}
+
 /* Emits statements [from, to); stops after a KS_PARTIAL. */
 static void statements(em *e, int from, int to)
 {
@@ -1201,6 +1259,11 @@ static void statements(em *e, int from, int to)
         case KS_LOOP:
             if ((end = reduction_loop_end(k, i, &bytes)) >= 0) {
                 split_reduction(e, i, end, bytes);
+                i = end;
+                break;
+            }
+            if ((end = elementwise_loop_end(k, i)) >= 0) {
+                split_elementwise(e, i, end);
                 i = end;
                 break;
             }
