@@ -364,7 +364,9 @@ static void print_memory(FILE *out, const rt_program *p, const walk *w)
             fprintf(out, "kept (requested)");
         else
             fprintf(out, "freed after step %d", m->last);
-        if (m->reuse >= 0)
+        if (m->reuse >= 0 && p->mem[m->reuse].last == m->first)
+            fprintf(out, ", in place of buf%d (read only where written)", m->reuse);
+        else if (m->reuse >= 0)
             fprintf(out, ", reuses buf%d's memory", m->reuse);
         fputc('\n', out);
     }

@@ -6,7 +6,9 @@
  * allocated just before the step that writes it and released after the
  * last step that reads it, unless it is a requested output (then it stays
  * with the array).  A released buffer of the same size is reused by a
- * later step instead of allocating anew.
+ * later step instead of allocating anew, and a kernel that reads an
+ * input only where it writes its output writes in place of the input
+ * when that input dies there (plan_in_place).
  */
 #include "runtime/exec.h"
 #include "runtime/call.h"
@@ -91,6 +93,96 @@ static loom_status lower_and_compile(rt_program *p)
     return LOOM_OK;
 }
 
+/* Whether index values a and b of kernel k are the same position: the
+ * same expression, with parameters compared by value. */
+static bool same_index(const jit_kernel *k, int a, int b, int depth)
+{
+    if (a == b)
+        return true;
+    if (a < 0 || b < 0 || depth > 16)
+        return false;
+    const kir_val *x = &k->vals[a], *y = &k->vals[b];
+    if (x->op != y->op || x->dtype != y->dtype)
+        return false;
+    switch (x->op) {
+    case KV_PARAM:
+        return k->params[x->a] == k->params[y->a];
+    case KV_IADD:
+    case KV_IMUL:
+        return same_index(k, x->a, y->a, depth + 1) &&
+               same_index(k, x->b, y->b, depth + 1);
+    default:
+        return false; /* distinct loop variables, loads, constants... */
+    }
+}
+
+/* Whether kernel k reads buffer bf only at the positions where it writes
+ * buffer bm, and reads bm nowhere: then the two may share memory (each
+ * element is read before the iteration that writes it, and by no other). */
+static bool reads_where_it_writes(const jit_kernel *k, int bf, int bm)
+{
+    int store = -1;
+    for (int i = 0; i < k->nstmts; i++) {
+        const kir_stmt *s = &k->stmts[i];
+        if (s->op != KS_STORE || s->a != bm)
+            continue;
+        if (store >= 0 && !same_index(k, store, s->b, 0))
+            return false;
+        store = s->b;
+    }
+    if (store < 0)
+        return false;
+    for (int v = 0; v < k->nvals; v++) {
+        const kir_val *x = &k->vals[v];
+        if (x->op != KV_LOAD)
+            continue;
+        if (x->a == bm || (x->a == bf && !same_index(k, x->b, store, 0)))
+            return false;
+    }
+    return true;
+}
+
+/*
+ * In place: a kernel's output takes the memory of an input of the same
+ * size and element size that dies at this step, when the kernel reads
+ * that input only where it writes the output (the elementwise epilogue of
+ * a matrix product, a chain over a temporary).  That saves the memory and
+ * the write-allocate reads of a fresh buffer.  The kernel's arguments
+ * stay noalias: each element of the input is loaded only in the iteration
+ * that stores that element, and the stored value depends on the load, so
+ * no reordering that noalias allows moves a load past its store.
+ */
+static void plan_in_place(rt_program *p)
+{
+    for (int s = 0; s < p->plan.nsteps; s++) {
+        if (p->plan.steps[s].kind != FUSE_KERNEL)
+            continue;
+        const rt_kstep *ks = &p->ks[s];
+        for (int bm = 0; bm < ks->nbind; bm++) {
+            const loom_array *mo = ks->bind[bm].node;
+            if (!mo || !ks->bind[bm].output || mo->tmp2 >= p->nmem ||
+                p->mem[mo->tmp2].node != mo || p->mem[mo->tmp2].reuse >= 0)
+                continue;
+            rt_mbuf *m = &p->mem[mo->tmp2];
+            for (int bf = 0; bf < ks->nbind && m->reuse < 0; bf++) {
+                const loom_array *fo = ks->bind[bf].node;
+                if (!fo || ks->bind[bf].output || fo->buf || fo->tmp < 0 ||
+                    fo->tmp2 >= p->nmem || p->mem[fo->tmp2].node != fo)
+                    continue;
+                const rt_mbuf *f = &p->mem[fo->tmp2];
+                bool taken = false;
+                for (int q = 0; q < p->nmem; q++)
+                    taken = taken || p->mem[q].reuse == fo->tmp2;
+                if (!taken && f->last == s && !f->output &&
+                    f->nbytes == m->nbytes &&
+                    loom_dtype_size(fo->dtype) == loom_dtype_size(mo->dtype) &&
+                    reads_where_it_writes(&ks->k, bf, bm))
+                    m->reuse = fo->tmp2;
+            }
+        }
+    }
+}
+
 /* Assigns every materialized node its buffer slot, first and last use. */
 static loom_status plan_memory(rt_program *p)
 {
@@ -142,6 +234,7 @@ static loom_status plan_memory(rt_program *p)
             p->mem[a->tmp2].last = plan->nsteps;
         }
     }
+    plan_in_place(p);
     /* reuse: a buffer freed before step `first` of the same size */
     int64_t live = 0;
     for (int i = 0; i < p->nmem; i++) {
@@ -404,8 +497,12 @@ static loom_status alloc_buffers(rt_program *p, int step)
         if (m->first != step)
             continue;
         if (m->reuse >= 0 && p->mem[m->reuse].buf) {
-            m->buf = p->mem[m->reuse].buf;
-            p->mem[m->reuse].buf = NULL;
+            rt_mbuf *f = &p->mem[m->reuse];
+            m->buf = f->buf;
+            if (f->last == step) /* in place: this step still reads f */
+                rt_buffer_ref(m->buf);
+            else
+                f->buf = NULL;
             continue;
         }
         m->buf = rt_buffer_pooled(ctx->pool, (size_t)m->nbytes, false);
@@ -425,9 +522,9 @@ static void release_buffers(rt_program *p, int step)
         rt_mbuf *m = &p->mem[i];
         if (m->last != step || m->output || !m->buf)
             continue;
-        bool reused = false;
+        bool reused = false; /* by a later step (in place: this one) */
         for (int j = i + 1; j < p->nmem; j++)
-            reused = reused || p->mem[j].reuse == i;
+            reused = reused || (p->mem[j].reuse == i && p->mem[j].first > step);
         if (!reused) {
             rt_buffer_unref(m->buf);
             m->buf = NULL;

@@ -521,7 +521,10 @@ static loom_status run_template(loom_ctx *ctx, const rt_template *t,
                 continue;
             if (m->reuse >= 0 && mem[m->reuse]) {
                 mem[j] = mem[m->reuse];
-                mem[m->reuse] = NULL;
+                if (t->mem[m->reuse].last == i) /* in place */
+                    rt_buffer_ref(mem[j]);
+                else
+                    mem[m->reuse] = NULL;
             } else if (!(mem[j] = rt_buffer_pooled(ctx->pool, (size_t)m->nbytes,
                                                    false))) {
                 graph_ctx_error(ctx, LOOM_ERR_MEMORY,
@@ -538,7 +541,7 @@ static loom_status run_template(loom_ctx *ctx, const rt_template *t,
             const tmem *m = &t->mem[j];
             bool reused = false;
             for (int q = j + 1; q < t->nmem; q++)
-                reused = reused || t->mem[q].reuse == j;
+                reused = reused || (t->mem[q].reuse == j && t->mem[q].first > i);
             if (m->last == i && !m->output && !reused && mem[j]) {
                 rt_buffer_unref(mem[j]);
                 mem[j] = NULL;

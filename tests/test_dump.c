@@ -5,6 +5,7 @@
  */
 #include "support.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,46 @@ static void column_center(loom_ctx *ctx)
     loom_array *c = loom_subtract(x, loom_mean(x, 0, true));
     ck_assert_int_eq(loom_eval(c), LOOM_OK);
 }
+
+/* An elementwise epilogue of a product writes over the product's memory
+ * (it reads each element only where it writes it); a chain that reads a
+ * temporary at other positions (reversed, transposed) gets fresh memory.
+ * The values are checked either way. */
+static void in_place(loom_ctx *ctx)
+{
+    loom_array *a = input(ctx, 64, 32);
+    ck_assert_int_eq(loom_eval(a), LOOM_OK);
+    loom_array *p = loom_matmul(a, loom_transpose(a, NULL));
+    loom_array *d = loom_sqrt(loom_maximum(p, loom_scalar(ctx, 0)));
+    loom_array *b = input(ctx, 64, 32); /* a's values, another node */
+    loom_array *t = loom_exp(loom_matmul(b, loom_transpose(b, NULL)));
+    loom_array *r = loom_add(loom_flip(loom_flip(t, 0), 1), loom_transpose(t, NULL));
+    loom_array *outs[2] = {d, r};
+    ck_assert_int_eq(loom_eval_many(ctx, outs, 2), LOOM_OK);
+    const float *av = loom_data(a), *dv = loom_data(d), *rv = loom_data(r);
+    for (int i = 0; i < 64; i++)
+        for (int j = 0; j < 64; j++) {
+            double s = 0, q = 0;
+            for (int k = 0; k < 32; k++) {
+                s += (double)av[i * 32 + k] * av[j * 32 + k];
+                q += (double)av[(63 - i) * 32 + k] * av[(63 - j) * 32 + k];
+            }
+            ck_assert_double_eq_tol(dv[i * 64 + j], sqrt(fmax(s, 0)), 1e-4 * (1 + fabs(s)));
+            double want = exp(q) + exp(s);
+            ck_assert_double_eq_tol(rv[i * 64 + j], want, 1e-4 * want);
+        }
+}
+
+START_TEST(in_place_only_where_safe)
+{
+    char *out = dumped(LOOM_DUMP_MEMORY, in_place);
+    int n = 0;
+    for (const char *q = out; (q = strstr(q, "in place of")); q++)
+        n++;
+    ck_assert_int_eq(n, 1); /* the epilogue's, not the reversed chain's */
+    free(out);
+}
+END_TEST
 
 START_TEST(every_stage_appears)
 {
@@ -125,6 +166,7 @@ static Suite *suite(void)
     Suite *s = suite_create("dump");
     TCase *t = tcase_create("dump");
     tcase_add_test(t, every_stage_appears);
+    tcase_add_test(t, in_place_only_where_safe);
     tcase_add_test(t, cut_reasons_appear);
     tcase_add_test(t, json_parses);
     tcase_add_test(t, dot_and_dir);
