@@ -115,7 +115,7 @@ static double now_ms(void)
  */
 static const char *PIPELINE =
     "always-inline,"
-    "function(sroa,early-cse,instcombine<no-verify-fixpoint>,simplifycfg,loop-mssa(licm),"
+    "function(sroa,early-cse<memssa>,instcombine<no-verify-fixpoint>,simplifycfg,loop-mssa(licm),"
     "loop-simplify,lcssa,loop-rotate,indvars,loop-vectorize,instcombine<no-verify-fixpoint>,"
     "simplifycfg,loop-mssa(licm),early-cse,instcombine<no-verify-fixpoint>)";
 

@@ -95,6 +95,7 @@ typedef struct lstate {
                    output store reuses it, so that LLVM sees the read and
                    the write of the same element (no overlap checks) */
     int rc_row_loop, rc_phase_loop; /* original loop ids */
+    int unroll; /* rows per step of a column-split sweep (emit_phase) */
 } lstate;
 
 static void fail(lstate *s, const char *why)
@@ -788,6 +789,65 @@ static int reduced_extents(const struct red *r, int64_t *ext)
  */
 static void row_cache_store(lstate *s);
 
+/* Rows a column-split sweep takes per step: its accumulators (a row of
+ * them in memory) are then loaded and stored once per COLUMN_UNROLL rows,
+ * not once per row. */
+#define COLUMN_UNROLL 4
+
+/*
+ * The updates of phase p's accumulators at one step of its loops; with
+ * stride > 1 the first reduced axis is at stride * i + off (a column
+ * sweep that takes several rows per step).
+ */
+static void emit_updates(lstate *s, int p, int nr, int64_t stride, int64_t off)
+{
+    jit_kernel *k = s->k;
+    const struct red *lead = &s->reds[p];
+    for (int i = 0; i < s->nreds; i++) {
+        struct red *r = &s->reds[i];
+        if (r->phase != p || r->share >= 0)
+            continue;
+        frame g = input_frame(r);
+        for (int d = 0; d < g.ndim; d++)
+            if (g.x[d].a[r->loop0]) {
+                g.x[d].a[r->loop0] *= stride;
+                g.x[d].c += off;
+            }
+        int v = lower(s, r->node->in[0], &g);
+        int idx = -1;
+        if (r->node->op == GRAPH_OP_RARGMAX || r->node->op == GRAPH_OP_RARGMIN)
+            idx = nr ? var_of(k, s->remap[lead->loop0]) : jit_const_i(k, 0);
+        jit_stmt(k, KS_ACC_UPDATE, r->acc, v, idx);
+    }
+}
+
+/* Whether phase p has an argmin/argmax (whose index is the row's). */
+static bool phase_has_arg(const lstate *s, int p)
+{
+    for (int i = 0; i < s->nreds; i++)
+        if (s->reds[i].phase == p && (s->reds[i].node->op == GRAPH_OP_RARGMAX ||
+                                      s->reds[i].node->op == GRAPH_OP_RARGMIN))
+            return true;
+    return false;
+}
+
+/* The rows an unrolled column-split sweep left over (fewer than
+ * s->unroll, at its end), swept by the combine function into the merged
+ * accumulators. */
+static void emit_rest_rows(lstate *s, int p)
+{
+    if (s->unroll <= 1)
+        return;
+    const struct red *lead = &s->reds[p];
+    int64_t ext[LOOM_MAX_DIMS];
+    int nr = reduced_extents(lead, ext);
+    int64_t rest = ext[0] % s->unroll;
+    open_loop(s, s->remap[lead->loop0], rest, 0);
+    open_loop(s, 0, s->extent[0], 0);
+    emit_updates(s, p, nr, 1, ext[0] - rest);
+    close_loops(s, 2);
+}
+
 static void emit_phase(lstate *s, int p, bool split, int vec)
 {
     jit_kernel *k = s->k;
@@ -821,31 +881,26 @@ static void emit_phase(lstate *s, int p, bool split, int vec)
     }
     if (vec >= 0)
         close_loops(s, 1);
+    int unroll = split && vec >= 0 && nr == 1 && !phase_has_arg(s, p)
+                     ? COLUMN_UNROLL : 1;
+    s->unroll = unroll;
     for (int j = 0; j < nr; j++) {
         int flags = split && j == 0 ? KIR_LOOP_SPLIT : 0;
+        int64_t e = j == 0 ? ext[0] / unroll : ext[j];
         if (flags) {
             k->chunk_param = k->nparams;
             jit_param(k, 1); /* the runtime sets the chunk size */
-            k->split_extent = ext[0];
+            k->split_extent = e;
         }
-        open_loop(s, s->remap[lead->loop0 + j], ext[j], flags);
+        open_loop(s, s->remap[lead->loop0 + j], e, flags);
     }
     if (vec >= 0)
         open_loop(s, vec, s->extent[vec], vflags);
     for (int i = 0; i < s->nreds && !s->err; i++)
         if (s->reds[i].phase == i && s->reds[i].parent == p)
             emit_phase(s, i, false, -1);
-    for (int i = 0; i < s->nreds; i++) {
-        struct red *r = &s->reds[i];
-        if (r->phase != p || r->share >= 0)
-            continue;
-        frame g = input_frame(r);
-        int v = lower(s, r->node->in[0], &g);
-        int idx = -1;
-        if (r->node->op == GRAPH_OP_RARGMAX || r->node->op == GRAPH_OP_RARGMIN)
-            idx = nr ? var_of(k, s->remap[lead->loop0]) : jit_const_i(k, 0);
-        jit_stmt(k, KS_ACC_UPDATE, r->acc, v, idx);
-    }
+    for (int u = 0; u < unroll; u++)
+        emit_updates(s, p, nr, unroll, u);
     if (s->rc_node && s->rc_lead == p)
         row_cache_store(s);
     close_loops(s, nr + (vec >= 0));
@@ -1182,6 +1237,7 @@ loom_status jit_lower(const fuse_plan *plan, int step, jit_kernel *k,
         emit_phase(&s, 0, true, 0);
         jit_stmt(k, KS_PARTIAL, -1, -1, -1);
         jit_stmt(k, KS_COMBINE, -1, -1, -1);
+        emit_rest_rows(&s, 0);
         open_loop(&s, 0, s.extent[0], 0);
     } else if (mode == MODE_COLUMNS) {
         for (int i = 0; i < s.nreds && !s.err; i++)
