@@ -791,8 +791,13 @@ static void row_cache_store(lstate *s);
 
 /* Rows a column-split sweep takes per step: its accumulators (a row of
  * them in memory) are then loaded and stored once per COLUMN_UNROLL rows,
- * not once per row. */
+ * not once per row.  That pays for short rows (2^20 x 64: 15 -> 11 ms);
+ * from a few hundred columns on, the row of accumulators is long enough
+ * and the four rows at once are slower (65536 x 256: 4.1 -> 5.1 ms), so
+ * such kernels sweep one row per step (a structural choice: the kernel
+ * differs). */
 #define COLUMN_UNROLL 4
+#define COLUMN_UNROLL_COLS 128
 
 /*
  * The updates of phase p's accumulators at one step of its loops; with
@@ -881,7 +886,8 @@ static void emit_phase(lstate *s, int p, bool split, int vec)
     }
     if (vec >= 0)
         close_loops(s, 1);
-    int unroll = split && vec >= 0 && nr == 1 && !phase_has_arg(s, p)
+    int unroll = split && vec >= 0 && nr == 1 && !phase_has_arg(s, p) &&
+                         s->extent[vec] <= COLUMN_UNROLL_COLS
                      ? COLUMN_UNROLL : 1;
     s->unroll = unroll;
     for (int j = 0; j < nr; j++) {
