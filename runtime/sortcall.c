@@ -477,7 +477,7 @@ ALWAYS_INLINE uint64_t kof64(const void *row, size_t i, bool fl)
                                   int64_t *idx, char *vals)                  \
     {                                                                        \
         size_t m = high ? n - kth : kth + 1;                                 \
-        REC flip = high ? ~(REC)0 : 0, heap[TOPK_MAX];                       \
+        REC flip = high ? ~(REC)0 : 0, heap[TOPK_MAX] = {0};                 \
         KT kb[TOPK_BLOCK];                                                   \
         for (size_t i = 0; i < m; i++)                                       \
             heap[i] = ((REC)KOF(row, i, fl) << SH | i) ^ flip;               \
@@ -500,6 +500,27 @@ ALWAYS_INLINE uint64_t kof64(const void *row, size_t i, bool fl)
                 }                                                            \
             }                                                                \
             tk = (KT)((top ^ flip) >> SH);                                   \
+        }                                                                    \
+        if (!high && want <= m) {                                            \
+            /* the heap holds the m smallest, the kth at its root: the    \
+             * head needs no second pass over the row.  The smaller ones  \
+             * go out in index order, as the second pass writes them, so  \
+             * a head and the full call agree */                           \
+            size_t at[TOPK_MAX] = {0};                                       \
+            for (size_t p = 0; p < m; p++) {                                 \
+                size_t a = (size_t)(heap[p] & (((REC)1 << SH) - 1)), q = p;  \
+                for (; q > 1 && at[q - 1] > a; q--)                          \
+                    at[q] = at[q - 1];                                       \
+                at[q] = a; /* at[0]: the kth; at[1..]: sorted */           \
+            }                                                                \
+            for (size_t p = 0; p < want; p++) {                              \
+                size_t a = p < kth ? at[p + 1] : at[0];                      \
+                if (idx)                                                     \
+                    idx[p] = (int64_t)a;                                     \
+                else                                                         \
+                    memcpy(vals + p * ES, (const char *)row + a * ES, ES);   \
+            }                                                                \
+            return;                                                          \
         }                                                                    \
         REC piv = top ^ flip;                                                \
         KT pk = (KT)(piv >> SH);                                             \
