@@ -184,18 +184,6 @@ loom_array *loom_full_like(loom_array *a, double v)
 
 /* ---- index grids ---- */
 
-/* An int64 grid of the given shape whose value is the index along axis.
- * IOTA's general form is affine: attr[GRAPH_IOTA_OFFSET] + sum over axes k
- * of attr[k] * i_k, so movement ops fold into it (graph/optimize.c). */
-static loom_array *iota(loom_ctx *ctx, int ndim, const int64_t *shape,
-                        int axis)
-{
-    graph_tmpl tm;
-    graph_tmpl_init(&tm, GRAPH_OP_IOTA, LOOM_INT64, ndim, shape);
-    tm.attr[axis] = 1;
-    return graph_intern(ctx, &tm);
-}
-
 loom_array *loom_arange(loom_ctx *ctx, double start, double stop,
                         double step, loom_dtype t)
 {
@@ -218,7 +206,7 @@ loom_array *loom_arange(loom_ctx *ctx, double start, double stop,
     loom_array *bad = check_shape(ctx, "arange", 1, &n, t);
     if (bad)
         return bad;
-    loom_array *i = iota(ctx, 1, &n, 0);
+    loom_array *i = graph_grid_axis(ctx, 1, &n, 0, 0);
     loom_array *r;
     if (integral && !graph_is_float(t)) {
         r = i;
@@ -252,7 +240,8 @@ loom_array *loom_linspace(loom_ctx *ctx, double start, double stop,
         return bad;
     int64_t div = endpoint ? num - 1 : num;
     double delta = stop - start;
-    loom_array *y = graph_cast(iota(ctx, 1, &num, 0), LOOM_FLOAT64);
+    loom_array *i = graph_grid_axis(ctx, 1, &num, 0, 0);
+    loom_array *y = graph_cast(i, LOOM_FLOAT64);
     if (div > 0) {
         double step = delta / div;
         y = step == 0 ? loom_multiply(loom_divide(y, loom_scalar(ctx, (double)div)),
@@ -263,8 +252,7 @@ loom_array *loom_linspace(loom_ctx *ctx, double start, double stop,
     }
     y = loom_add(y, loom_scalar(ctx, start));
     if (endpoint && num > 1)
-        y = loom_where(loom_equal(iota(ctx, 1, &num, 0),
-                                  loom_scalar_int(ctx, num - 1)),
+        y = loom_where(loom_equal(i, loom_scalar_int(ctx, num - 1)),
                        loom_scalar(ctx, stop), y);
     return graph_cast(y, t);
 }
@@ -280,8 +268,8 @@ loom_array *loom_eye(loom_ctx *ctx, int64_t n, int64_t m, int64_t k,
     loom_array *bad = check_shape(ctx, "eye", 2, shape, t);
     if (bad)
         return bad;
-    loom_array *r = loom_add(iota(ctx, 2, shape, 0), loom_scalar_int(ctx, k));
-    return graph_cast(loom_equal(r, iota(ctx, 2, shape, 1)), t);
+    loom_array *row = graph_grid_axis(ctx, 2, shape, 0, k);
+    return graph_cast(loom_equal(row, graph_grid_axis(ctx, 2, shape, 1, 0)), t);
 }
 
 loom_array *loom_tri(loom_ctx *ctx, int64_t n, int64_t m, int64_t k,
@@ -295,6 +283,6 @@ loom_array *loom_tri(loom_ctx *ctx, int64_t n, int64_t m, int64_t k,
     loom_array *bad = check_shape(ctx, "tri", 2, shape, t);
     if (bad)
         return bad;
-    loom_array *r = loom_add(iota(ctx, 2, shape, 0), loom_scalar_int(ctx, k));
-    return graph_cast(loom_greater_equal(r, iota(ctx, 2, shape, 1)), t);
+    loom_array *row = graph_grid_axis(ctx, 2, shape, 0, k);
+    return graph_cast(loom_greater_equal(row, graph_grid_axis(ctx, 2, shape, 1, 0)), t);
 }

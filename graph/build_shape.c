@@ -38,10 +38,8 @@ static loom_array *same(loom_array *a)
     return graph_push(a->ctx, a);
 }
 
-/* The view a[..., start:stop, ...] along axis ax (0 <= start <= stop <=
- * extent). */
-static loom_array *range_along(loom_array *a, int ax, int64_t start,
-                               int64_t stop)
+loom_array *graph_range_along(loom_array *a, int ax, int64_t start,
+                              int64_t stop)
 {
     loom_index idx[LOOM_MAX_DIMS];
     for (int i = 0; i < a->ndim; i++)
@@ -50,10 +48,8 @@ static loom_array *range_along(loom_array *a, int ax, int64_t start,
     return loom_index_get(a, a->ndim, idx);
 }
 
-/* An int64 grid of the given shape holding offset + sum_k coef[k] * i_k
- * (an IOTA leaf: lazy, free to fuse). */
-static loom_array *grid(loom_ctx *ctx, int ndim, const int64_t *shape,
-                        const int64_t *coef, int64_t offset)
+loom_array *graph_grid(loom_ctx *ctx, int ndim, const int64_t *shape,
+                       const int64_t *coef, int64_t offset)
 {
     graph_tmpl tm;
     graph_tmpl_init(&tm, GRAPH_OP_IOTA, LOOM_INT64, ndim, shape);
@@ -63,23 +59,16 @@ static loom_array *grid(loom_ctx *ctx, int ndim, const int64_t *shape,
     return graph_intern(ctx, &tm);
 }
 
-/* The grid i_axis + offset over shape. */
-static loom_array *grid_axis(loom_ctx *ctx, int ndim, const int64_t *shape,
-                             int axis, int64_t offset)
+loom_array *graph_grid_axis(loom_ctx *ctx, int ndim, const int64_t *shape,
+                            int axis, int64_t offset)
 {
     int64_t coef[LOOM_MAX_DIMS] = {0};
     coef[axis] = 1;
-    return grid(ctx, ndim, shape, coef, offset);
+    return graph_grid(ctx, ndim, shape, coef, offset);
 }
 
-/*
- * A GATHER over src producing an array of shape (ndim, shape): source axis
- * j is output axis map[j] when map[j] >= 0, else it is read at position
- * idx[j], an int64 array broadcastable to the output shape.  The caller
- * guarantees every position lies in [0, extent): nothing is checked.
- */
-static loom_array *gather(loom_array *src, int ndim, const int64_t *shape,
-                          const int *map, loom_array *const *idx)
+loom_array *graph_gather(loom_array *src, int ndim, const int64_t *shape,
+                         const int *map, loom_array *const *idx)
 {
     loom_array *ins[LOOM_MAX_DIMS + 1];
     graph_tmpl tm;
@@ -118,7 +107,7 @@ static loom_array *part(loom_array *a, int ax, int64_t st, int64_t en)
     int64_t len = a->shape[ax];
     st = st < 0 ? 0 : st > len ? len : st;
     en = en < st ? st : en > len ? len : en;
-    return range_along(a, ax, st, en);
+    return graph_range_along(a, ax, st, en);
 }
 
 /* Checks a and axis for the split family; returns the normalized axis or
@@ -164,7 +153,7 @@ static int sections_split(loom_array *a, int sections, int axis,
     int64_t each = len / sections, extra = len % sections, pos = 0;
     for (int i = 0; i < sections; i++) {
         int64_t n = each + (i < extra);
-        out[i] = range_along(a, ax, pos, pos + n);
+        out[i] = graph_range_along(a, ax, pos, pos + n);
         if (out[i]->status) {
             out[0] = out[i];
             return -1;
@@ -405,7 +394,7 @@ loom_array *loom_repeat_each(loom_array *a, loom_array *repeats, int axis)
         ish.dim[i] = i == ax ? total : 1;
     }
     idx[ax] = loom_reshape(ix, ish);
-    return gather(a, a->ndim, shape, map, idx);
+    return graph_gather(a, a->ndim, shape, map, idx);
 }
 
 /* ---- insert, append, delete ---- */
@@ -487,10 +476,10 @@ loom_array *loom_insert(loom_array *a, int64_t index, loom_array *values,
     loom_array *parts[3];
     int np = 0;
     if (index > 0)
-        parts[np++] = range_along(a, ax, 0, index);
+        parts[np++] = graph_range_along(a, ax, 0, index);
     parts[np++] = v;
     if (index < n)
-        parts[np++] = range_along(a, ax, index, n);
+        parts[np++] = graph_range_along(a, ax, index, n);
     return loom_concatenate(np, parts, ax);
 }
 
@@ -571,9 +560,9 @@ loom_array *loom_delete(loom_array *a, int n, const int64_t *indices,
             int64_t e = i;
             while (e < len && !gone[e])
                 e++;
-            parts[np++] = range_along(a, ax, i, e);
+            parts[np++] = graph_range_along(a, ax, i, e);
         }
-        r = np == 0 ? range_along(a, ax, 0, 0)
+        r = np == 0 ? graph_range_along(a, ax, 0, 0)
             : np == 1 ? parts[0] : loom_concatenate(np, parts, ax);
     } else {
         int64_t *pos = graph_malloc(ctx, (size_t)kept * 8);
@@ -598,7 +587,7 @@ loom_array *loom_delete(loom_array *a, int n, const int64_t *indices,
             ish.dim[i] = i == ax ? kept : 1;
         }
         idx[ax] = loom_reshape(ix, ish);
-        r = ix->status ? ix : gather(a, a->ndim, shape, map, idx);
+        r = ix->status ? ix : graph_gather(a, a->ndim, shape, map, idx);
     }
     graph_free(ctx, gone, (size_t)len);
     return r;
@@ -687,7 +676,7 @@ loom_array *loom_pad(loom_array *a, const int64_t *widths, loom_pad_mode mode,
         for (int d = 0; d < nd; d++)
             one[d] = d == i ? shape[i] : 1;
         /* position along axis i only: broadcast by the gather */
-        loom_array *p = grid_axis(ctx, nd, one, i, -b);
+        loom_array *p = graph_grid_axis(ctx, nd, one, i, -b);
         idx[i] = loom_minimum(loom_maximum(p, loom_scalar_int(ctx, 0)),
                               loom_scalar_int(ctx, a->shape[i] - 1));
         if (c) {
@@ -697,7 +686,7 @@ loom_array *loom_pad(loom_array *a, const int64_t *widths, loom_pad_mode mode,
             inside = inside ? loom_logical_and(inside, in_i) : in_i;
         }
     }
-    loom_array *g = gather(a, nd, shape, map, idx);
+    loom_array *g = graph_gather(a, nd, shape, map, idx);
     return c ? loom_where(inside, g, c) : g;
 }
 
@@ -724,8 +713,8 @@ loom_array *loom_roll(loom_array *a, int64_t shift, int axis)
         s += n;
     if (s == 0)
         return same(a);
-    loom_array *parts[2] = {range_along(a, ax, n - s, n),
-                            range_along(a, ax, 0, n - s)};
+    loom_array *parts[2] = {graph_range_along(a, ax, n - s, n),
+                            graph_range_along(a, ax, 0, n - s)};
     return loom_concatenate(2, parts, ax);
 }
 
@@ -810,9 +799,9 @@ loom_array *loom_diagonal(loom_array *a, int64_t offset, int axis1, int axis2)
         return loom_zeros(ctx, os, (loom_dtype)a->dtype);
     loom_array *idx[LOOM_MAX_DIMS] = {0};
     map[x1] = map[x2] = -1;
-    idx[x1] = grid_axis(ctx, od, shape, od - 1, offset < 0 ? -offset : 0);
-    idx[x2] = grid_axis(ctx, od, shape, od - 1, offset > 0 ? offset : 0);
-    return gather(a, od, shape, map, idx);
+    idx[x1] = graph_grid_axis(ctx, od, shape, od - 1, offset < 0 ? -offset : 0);
+    idx[x2] = graph_grid_axis(ctx, od, shape, od - 1, offset > 0 ? offset : 0);
+    return graph_gather(a, od, shape, map, idx);
 }
 
 /* diag(v, k): the k-th diagonal of a 2-d array, or a 2-d array with v on
@@ -836,14 +825,14 @@ loom_array *loom_diag(loom_array *a, int64_t k)
     if (len == 0)
         return loom_broadcast_to(zero, LOOM_SHAPE(n, n));
     /* on the diagonal, v's index is min(row, col) */
-    loom_array *row = grid_axis(ctx, 2, shape, 0, 0);
-    loom_array *col = grid_axis(ctx, 2, shape, 1, 0);
-    loom_array *on = loom_equal(grid(ctx, 2, shape, (int64_t[]){-1, 1}, -k),
+    loom_array *row = graph_grid_axis(ctx, 2, shape, 0, 0);
+    loom_array *col = graph_grid_axis(ctx, 2, shape, 1, 0);
+    loom_array *on = loom_equal(graph_grid(ctx, 2, shape, (int64_t[]){-1, 1}, -k),
                                 loom_scalar_int(ctx, 0));
     loom_array *pos = loom_minimum(loom_minimum(row, col),
                                    loom_scalar_int(ctx, len - 1));
     int map[1] = {-1};
-    loom_array *g = gather(a, 2, shape, map, &pos);
+    loom_array *g = graph_gather(a, 2, shape, map, &pos);
     return loom_where(on, g, zero);
 }
 

@@ -32,64 +32,11 @@ static loom_array *same(loom_array *a)
     return graph_push(a->ctx, a);
 }
 
-/* The view a[..., start:stop, ...] along axis ax. */
-static loom_array *range_along(loom_array *a, int ax, int64_t start,
-                               int64_t stop)
-{
-    loom_index idx[LOOM_MAX_DIMS];
-    for (int i = 0; i < a->ndim; i++)
-        idx[i] = LOOM_COLON;
-    idx[ax] = LOOM_SL(start, stop, 1);
-    return loom_index_get(a, a->ndim, idx);
-}
-
-/* An int64 IOTA grid: offset + sum_k coef[k] * i_k over shape. */
-static loom_array *grid(loom_ctx *ctx, int ndim, const int64_t *shape,
-                        const int64_t *coef, int64_t offset)
-{
-    graph_tmpl tm;
-    graph_tmpl_init(&tm, GRAPH_OP_IOTA, LOOM_INT64, ndim, shape);
-    for (int k = 0; k < ndim; k++)
-        tm.attr[k] = coef[k];
-    tm.attr[GRAPH_IOTA_OFFSET] = offset;
-    return graph_intern(ctx, &tm);
-}
-
-/*
- * A GATHER over src of shape (ndim, shape): source axis j is output axis
- * map[j] when map[j] >= 0, else it is read at idx[j] (int64, broadcastable
- * to the output shape).  The caller guarantees the positions are in
- * [0, extent): they are not checked.
- */
-static loom_array *gather(loom_array *src, int ndim, const int64_t *shape,
-                          const int *map, loom_array *const *idx)
-{
-    loom_array *ins[LOOM_MAX_DIMS + 1];
-    graph_tmpl tm;
-    graph_tmpl_init(&tm, GRAPH_OP_GATHER, (loom_dtype)src->dtype, ndim, shape);
-    int nin = 1;
-    ins[0] = src;
-    for (int j = 0; j < src->ndim; j++) {
-        if (map[j] >= 0) {
-            tm.attr[j] = map[j];
-            continue;
-        }
-        if (idx[j]->status)
-            return idx[j];
-        ins[nin] = graph_broadcast(graph_cast(idx[j], LOOM_INT64), ndim, shape);
-        tm.attr[j] = -nin;
-        nin++;
-    }
-    tm.nin = nin;
-    tm.in = ins;
-    return graph_intern(src->ctx, &tm);
-}
-
 /* A 1-d array read at positions pos (int64, any shape, values in range). */
 static loom_array *take1(loom_array *v, loom_array *pos)
 {
     int map[1] = {-1};
-    return gather(v, pos->ndim, pos->shape, map, &pos);
+    return graph_gather(v, pos->ndim, pos->shape, map, &pos);
 }
 
 /* x clipped into [lo, hi] (int64). */
@@ -130,13 +77,13 @@ loom_array *loom_diff(loom_array *a, int n, int axis)
     loom_array *x = a;
     for (int i = 0; i < n && x->shape[ax] > 0 && !x->status; i++) {
         int64_t len = x->shape[ax];
-        loom_array *hi = range_along(x, ax, 1, len);
-        loom_array *lo = range_along(x, ax, 0, len - 1);
+        loom_array *hi = graph_range_along(x, ax, 1, len);
+        loom_array *lo = graph_range_along(x, ax, 0, len - 1);
         x = x->dtype == LOOM_BOOL ? loom_not_equal(hi, lo)
                                   : loom_subtract(hi, lo);
     }
     if (x == a)
-        return range_along(a, ax, 0, 0);
+        return graph_range_along(a, ax, 0, 0);
     return x;
 }
 
@@ -166,14 +113,15 @@ loom_array *loom_gradient(loom_array *a, double spacing, int axis)
     loom_array *f = graph_is_float((loom_dtype)a->dtype)
                         ? a : graph_cast(a, LOOM_FLOAT64);
     loom_array *h = loom_scalar(ctx, spacing);
-    loom_array *mid = loom_divide(
-        loom_subtract(range_along(f, ax, 2, n), range_along(f, ax, 0, n - 2)),
-        loom_scalar(ctx, 2.0 * spacing));
-    loom_array *first = loom_divide(
-        loom_subtract(range_along(f, ax, 1, 2), range_along(f, ax, 0, 1)), h);
+    loom_array *mid = loom_divide(loom_subtract(graph_range_along(f, ax, 2, n),
+                                                graph_range_along(f, ax, 0, n - 2)),
+                                  loom_scalar(ctx, 2.0 * spacing));
+    loom_array *first = loom_divide(loom_subtract(graph_range_along(f, ax, 1, 2),
+                                                  graph_range_along(f, ax, 0, 1)),
+                                    h);
     loom_array *last = loom_divide(
-        loom_subtract(range_along(f, ax, n - 1, n),
-                      range_along(f, ax, n - 2, n - 1)),
+        loom_subtract(graph_range_along(f, ax, n - 1, n),
+                      graph_range_along(f, ax, n - 2, n - 1)),
         h);
     loom_array *parts[3] = {first, mid, last};
     return loom_concatenate(3, parts, ax);
@@ -268,13 +216,13 @@ static loom_array *correlate_core(loom_array *a, loom_array *v, int64_t left,
     loom_ctx *ctx = a->ctx;
     int64_t n = a->shape[0], m = v->shape[0];
     int64_t shape[2] = {len, m};
-    loom_array *pos = grid(ctx, 2, shape, (int64_t[]){1, 1}, -left);
+    loom_array *pos = graph_grid(ctx, 2, shape, (int64_t[]){1, 1}, -left);
     loom_array *inside = loom_logical_and(
         loom_greater_equal(pos, loom_scalar_int(ctx, 0)),
         loom_less(pos, loom_scalar_int(ctx, n)));
     int map[1] = {-1};
     loom_array *clipped = iclip(pos, 0, n - 1);
-    loom_array *w = gather(graph_cast(a, t), 2, shape, map, &clipped);
+    loom_array *w = graph_gather(graph_cast(a, t), 2, shape, map, &clipped);
     loom_array *vv = loom_reshape(graph_cast(v, t), LOOM_SHAPE(1, m));
     loom_axes last = LOOM_AXES(1);
     if (t == LOOM_BOOL) {
@@ -303,7 +251,7 @@ static loom_array *correlate_unrolled(loom_array *a, loom_array *v,
     a = graph_cast(a, t);
     v = graph_cast(v, t);
     for (int64_t j = 0; j < v->shape[0]; j++) {
-        loom_array *w = range_along(a, 0, k0 + j - left, k1 + j - left);
+        loom_array *w = graph_range_along(a, 0, k0 + j - left, k1 + j - left);
         loom_array *vj = loom_index_get(v, 1, (loom_index[]){LOOM_I(j)});
         loom_array *p = t == LOOM_BOOL ? loom_logical_and(w, vj)
                                        : loom_multiply(w, vj);
@@ -556,7 +504,7 @@ static loom_array *read_sorted(loom_array *s, int ax, loom_array *pos, int nd,
     for (int j = 0; j < s->ndim; j++)
         map[j] = j == ax ? -1 : lead + (j < ax ? j : j - 1);
     idx[ax] = iclip(pos, 0, s->shape[ax] - 1);
-    return gather(s, nd, shape, map, idx);
+    return graph_gather(s, nd, shape, map, idx);
 }
 
 /* The count of non-NaN elements of each slice of x along ax (int64, the

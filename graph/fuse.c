@@ -22,8 +22,8 @@
  * its kernel's domain to its own coordinates (a projection: each node
  * axis is offset + step * a domain axis, or fixed, or follows a
  * reduction's sweep).  Maps are composed through movement ops on the way
- * down; a reduction read under two different maps is materialized.  Each time an edge is cut the reason is
- * recorded; the dump prints them.
+ * down; a reduction read under two different maps is materialized.
+ * Each time an edge is cut the reason is recorded; the dump prints them.
  *
  * Kernels with the same domain that read a common input are merged
  * afterwards, so sibling outputs (mean and std of one array) share a sweep.
@@ -413,16 +413,6 @@ static void force(fstate *s, loom_array *a, loom_array *consumer,
     }
 }
 
-/* The number of elements reduction r folds into each result. */
-static int64_t reduced_size(const loom_array *r)
-{
-    int64_t n = 1;
-    for (int i = 0; i < r->in[0]->ndim; i++)
-        if (r->attr[0] >> i & 1)
-            n *= r->in[0]->shape[i];
-    return n;
-}
-
 /*
  * Reduction r is read inside the sweep of another reduction of kernel k
  * (the row statistics under a loss's mean over rows): it can run as a
@@ -444,7 +434,7 @@ static const char *nested_fits(fstate *s, const loom_array *r, int k,
         if (st->dom[d] != 1)
             return "the reduction is read inside another reduction's "
                    "sweep, in a kernel with loops of its own";
-    if (reduced_size(r) * 8 > FUSE_ROW_BYTES)
+    if (graph_reduced_numel(r) * 8 > FUSE_ROW_BYTES)
         return "a reduced row does not fit in cache";
     return NULL;
 }
@@ -499,7 +489,7 @@ static const char *reduce_fits(fstate *s, const loom_array *r, int k,
     int have = s->split[k];
     if (have >= 0 && have != split)
         return "the consumer's loop already sweeps rows of another length";
-    if (row && reduced_size(r) * 8 > FUSE_ROW_BYTES)
+    if (row && graph_reduced_numel(r) * 8 > FUSE_ROW_BYTES)
         return "a reduced row does not fit in cache";
     s->split[k] = split;
     return NULL;

@@ -266,6 +266,8 @@ loom_dtype graph_result_type(const loom_array *a, const loom_array *b);
 
 /* Number of elements, or -1 on overflow. */
 int64_t graph_numel(int ndim, const int64_t *shape);
+/* Number of elements reduction r folds into each of its results. */
+int64_t graph_reduced_numel(const loom_array *r);
 /* "(5,3)" into buf. */
 const char *graph_shape_str(char *buf, size_t n, int ndim,
                             const int64_t *shape);
@@ -280,6 +282,25 @@ void graph_c_strides(int ndim, const int64_t *shape, int64_t *strides);
 bool graph_same_shape(const loom_array *a, const loom_array *b);
 
 /* ---- builder helpers shared by graph/build_*.c ---- */
+
+/* An int64 grid of the given shape holding offset + sum_k coef[k] * i_k
+ * (an IOTA leaf: lazy, free to fuse; movement folds into it). */
+loom_array *graph_grid(loom_ctx *ctx, int ndim, const int64_t *shape,
+                       const int64_t *coef, int64_t offset);
+/* The grid i_axis + offset over shape. */
+loom_array *graph_grid_axis(loom_ctx *ctx, int ndim, const int64_t *shape,
+                            int axis, int64_t offset);
+/* The view a[..., start:stop, ...] along axis ax (0 <= start <= stop <=
+ * extent). */
+loom_array *graph_range_along(loom_array *a, int ax, int64_t start,
+                              int64_t stop);
+/* A GATHER over src producing an array of shape (ndim, shape): source
+ * axis j is output axis map[j] when map[j] >= 0, else it is read at
+ * position idx[j], an int64 array broadcastable to the output shape.  The
+ * caller guarantees every position lies in [0, extent): nothing is
+ * checked.  A poisoned idx[j] is returned as is. */
+loom_array *graph_gather(loom_array *src, int ndim, const int64_t *shape,
+                         const int *map, loom_array *const *idx);
 
 /* Expands a (RESHAPE to rank then EXPAND) to the given shape, which a
  * broadcasts to. */

@@ -22,6 +22,15 @@ int64_t graph_numel(int ndim, const int64_t *shape)
     return n;
 }
 
+int64_t graph_reduced_numel(const loom_array *r)
+{
+    int64_t n = 1;
+    for (int i = 0; i < r->in[0]->ndim; i++)
+        if (r->attr[0] >> i & 1)
+            n *= r->in[0]->shape[i];
+    return n;
+}
+
 const char *graph_shape_str(char *buf, size_t n, int ndim,
                             const int64_t *shape)
 {

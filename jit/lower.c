@@ -331,20 +331,16 @@ static int alu(jit_kernel *k, graph_op op, loom_dtype t, int a, int b)
                                 .b = b, .c = -1});
 }
 
+/* Whether n is an argmin or argmax (its result is an index). */
+static bool is_arg_reduction(const loom_array *n)
+{
+    return n->op == GRAPH_OP_RARGMAX || n->op == GRAPH_OP_RARGMIN;
+}
+
 /* The value of reduction r from its accumulator: the index for argmin /
  * argmax; (S2 - S1^2/n) / max(n - ddof, 0) for var, S1 and S2 being sums
  * of (x - shift) and its square; the value otherwise -- cast to r's
  * dtype. */
-/* The number of elements reduction n folds into each of its results. */
-static double reduced_count(const loom_array *n)
-{
-    double cnt = 1;
-    for (int i = 0; i < n->in[0]->ndim; i++)
-        if (n->attr[0] >> i & 1)
-            cnt *= (double)n->in[0]->shape[i];
-    return cnt;
-}
-
 static int acc_result(lstate *s, const struct red *r)
 {
     jit_kernel *k = s->k;
@@ -358,12 +354,12 @@ static int acc_result(lstate *s, const struct red *r)
         int shift = jit_val(k, v);
         int c = jit_val(k, (kir_val){.op = KV_CONST, .dtype = at, .a = -1,
                                      .b = -1, .c = -1,
-                                     .imm.f = reduced_count(n)});
+                                     .imm.f = (double)graph_reduced_numel(n)});
         int x = alu(k, GRAPH_OP_ADD, at, s1, alu(k, GRAPH_OP_MUL, at, shift, c));
         return at != n->dtype ? alu(k, GRAPH_OP_CAST, (loom_dtype)n->dtype, x, -1)
                               : x;
     }
-    if (n->op == GRAPH_OP_RARGMAX || n->op == GRAPH_OP_RARGMIN) {
+    if (is_arg_reduction(n)) {
         v.b = 1;
         v.dtype = LOOM_INT64;
         return jit_val(k, v);
@@ -372,7 +368,8 @@ static int acc_result(lstate *s, const struct red *r)
     if (n->op == GRAPH_OP_RVAR) {
         v.b = 1;
         int s2 = jit_val(k, v);
-        double cnt = reduced_count(n), dof = cnt - (double)n->attr[1];
+        double cnt = (double)graph_reduced_numel(n);
+        double dof = cnt - (double)n->attr[1];
         int c = jit_val(k, (kir_val){.op = KV_CONST, .dtype = at, .a = -1,
                                      .b = -1, .c = -1, .imm.f = cnt});
         int d = jit_val(k, (kir_val){.op = KV_CONST, .dtype = at, .a = -1,
@@ -614,7 +611,7 @@ static loom_dtype acc_dtype(const loom_array *r)
     if ((r->op == GRAPH_OP_RSUM || r->op == GRAPH_OP_RVAR) &&
         r->dtype == LOOM_FLOAT32)
         return LOOM_FLOAT64;
-    if (r->op == GRAPH_OP_RARGMAX || r->op == GRAPH_OP_RARGMIN)
+    if (is_arg_reduction(r))
         return (loom_dtype)r->in[0]->dtype;
     return (loom_dtype)r->dtype;
 }
@@ -701,9 +698,9 @@ static void nest_phases(lstate *s)
         for (int j = 0; j < s->nreds && r->parent < 0; j++) {
             const struct red *q = &s->reds[j];
             int nr = nreduced(q->node);
-            for (int d = 0; d < r->f.ndim && r->parent < 0; d++)
+            for (int d = 0; d < r->f.ndim && r->parent < 0 && j != i; d++)
                 for (int l = q->loop0; l < q->loop0 + nr; l++)
-                    if (r->f.x[d].a[l] != 0 && j != i)
+                    if (r->f.x[d].a[l] != 0)
                         r->parent = j;
         }
     }
@@ -820,7 +817,7 @@ static void emit_updates(lstate *s, int p, int nr, int64_t stride, int64_t off)
             }
         int v = lower(s, r->node->in[0], &g);
         int idx = -1;
-        if (r->node->op == GRAPH_OP_RARGMAX || r->node->op == GRAPH_OP_RARGMIN)
+        if (is_arg_reduction(r->node))
             idx = nr ? var_of(k, s->remap[lead->loop0]) : jit_const_i(k, 0);
         jit_stmt(k, KS_ACC_UPDATE, r->acc, v, idx);
     }
@@ -830,8 +827,7 @@ static void emit_updates(lstate *s, int p, int nr, int64_t stride, int64_t off)
 static bool phase_has_arg(const lstate *s, int p)
 {
     for (int i = 0; i < s->nreds; i++)
-        if (s->reds[i].phase == p && (s->reds[i].node->op == GRAPH_OP_RARGMAX ||
-                                      s->reds[i].node->op == GRAPH_OP_RARGMIN))
+        if (s->reds[i].phase == p && is_arg_reduction(s->reds[i].node))
             return true;
     return false;
 }
@@ -1141,7 +1137,7 @@ static lmode choose_mode(lstate *s, const fuse_step *st, int ndom,
         double work = 1;
         for (int i = 0; i < s->nreds; i++)
             if (s->reds[i].phase == i && s->reds[i].parent == top)
-                work += reduced_count(s->reds[i].node);
+                work += (double)graph_reduced_numel(s->reds[i].node);
         for (int j = 1; j < nr; j++)
             work *= (double)ext[j];
         if (nr > 0 && ext[0] > 1 && (double)ext[0] * work >= SPLIT_MIN)
