@@ -1043,15 +1043,8 @@ static void merge_partials(em *e)
 
 static void statements(em *e, int from, int to);
 
-/*
- * The statement ending the innermost plain loop opened at stmts[i], if
- * that loop updates accumulators (an argmax's excepted: it does not
- * vectorize) -- a row reduction's sweep; else -1.  *bytes receives the
- * widest accumulator or updating value in it, which sets the vector width
- * LLVM gives the loop.
- */
-/* Whether update stmts[j] (a float32 value into a float64 sum or var)
- * can sum in float32 within blocks. */
+/* Whether update s (a float32 value into a float64 sum or var) can sum in
+ * float32 within blocks (blocked_sweep). */
 static bool blockable(const jit_kernel *k, const kir_stmt *s)
 {
     const kir_acc *acc = &k->accs[s->a];
@@ -1060,12 +1053,21 @@ static bool blockable(const jit_kernel *k, const kir_stmt *s)
            k->vals[s->b].dtype == LOOM_FLOAT32;
 }
 
-static int reduction_loop_end(const jit_kernel *k, int i, int *bytes)
+/*
+ * The statement ending the innermost plain loop opened at stmts[i], if
+ * that loop updates accumulators (an argmax's excepted: it does not
+ * vectorize) -- a row reduction's sweep; else -1.  *bytes receives the
+ * widest accumulator or updating value in it, which sets the vector width
+ * LLVM gives the loop; *blocked whether some update sums in blocks.
+ */
+static int reduction_loop_end(const jit_kernel *k, int i, int *bytes,
+                              bool *blocked)
 {
     if (k->stmts[i].c != 0)
         return -1;
     bool update = false;
     *bytes = 1;
+    *blocked = false;
     for (int j = i + 1; j < k->nstmts; j++) {
         const kir_stmt *s = &k->stmts[j];
         if (s->op == KS_LOOP || s->op == KS_PARTIAL || s->op == KS_COMBINE)
@@ -1079,8 +1081,10 @@ static int reduction_loop_end(const jit_kernel *k, int i, int *bytes)
         update = true;
         int w = (int)loom_dtype_size((loom_dtype)k->accs[s->a].dtype);
         int v = (int)loom_dtype_size((loom_dtype)k->vals[s->b].dtype);
-        if (blockable(k, s))
-            w = 4; /* it sums in float32 (blocked_sweep) */
+        if (blockable(k, s)) {
+            w = 4; /* it sums in float32 */
+            *blocked = true;
+        }
         *bytes = w > *bytes ? w : *bytes;
         *bytes = v > *bytes ? v : *bytes;
     }
@@ -1128,7 +1132,7 @@ static void block_edge(em *e, int from, int end, bool on)
  * blocks of BLOCK values: a loop over the blocks around the sweep.
  */
 static void blocked_sweep(em *e, int i, int end, LLVMValueRef stop,
-                          LLVMValueRef enter, int64_t step)
+                          LLVMValueRef enter)
 {
     const kir_stmt *s = &e->k->stmts[i];
     LLVMBuilderRef B = e->B;
@@ -1136,13 +1140,9 @@ static void blocked_sweep(em *e, int i, int end, LLVMValueRef stop,
     open_loop_from(e, bvar, NULL, stop, 0, enter);
     e->loops[e->depth].step = BLOCK;
     LLVMValueRef b0 = e->loopvar[bvar];
-    /* b0 + min(stop - b0, BLOCK), rounded to a step (a no-op) so that
-     * LLVM sees the sweep needs no scalar remainder */
-    LLVMValueRef len = LLVMBuildSub(B, stop, b0, "");
-    LLVMValueRef blk = LLVMConstInt(e->i64, BLOCK, 0);
-    len = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, len, blk, ""), len, blk, "");
-    len = LLVMBuildAnd(B, len, LLVMConstInt(e->i64, (unsigned long long)-step, 1), "");
-    LLVMValueRef b1 = LLVMBuildAdd(B, b0, len, "");
+    /* b0 + min(stop - b0, BLOCK) */
+    LLVMValueRef b1 = LLVMBuildAdd(B, b0, LLVMConstInt(e->i64, BLOCK, 0), "");
+    b1 = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, b1, stop, ""), b1, stop, "");
     block_edge(e, i, end, true);
     open_loop_from(e, s->a, b0, b1, 0, NULL);
     statements(e, i + 1, end);
@@ -1158,7 +1158,7 @@ static void blocked_sweep(em *e, int i, int end, LLVMValueRef stop,
  * remainder, then [m, n) masked.  A row of 100 floats then runs no
  * scalar iterations (with one loop, up to 63 of them are scalar).
  */
-static void split_reduction(em *e, int i, int end, int bytes)
+static void split_reduction(em *e, int i, int end, int bytes, bool blocked)
 {
     const kir_stmt *s = &e->k->stmts[i];
     LLVMValueRef n = value(e, s->b);
@@ -1168,18 +1168,16 @@ static void split_reduction(em *e, int i, int end, int bytes)
      * no scalar fallback for short trip counts, and drops it */
     LLVMValueRef enter = LLVMBuildICmp(e->B, LLVMIntSGE, n,
                                        LLVMConstInt(e->i64, (unsigned long long)step, 0), "");
-    bool blocked = false;
-    for (int j = i + 1; j < end; j++)
-        blocked = blocked || (e->k->stmts[j].op == KS_ACC_UPDATE &&
-                              blockable(e->k, &e->k->stmts[j]));
     if (blocked) {
-        blocked_sweep(e, i, end, m, enter, step);
+        blocked_sweep(e, i, end, m, enter);
     } else {
         open_loop_from(e, s->a, NULL, m, 0, enter);
         statements(e, i + 1, end);
         close_loop(e);
     }
-    /* the masked tail: fewer than `step` values, float32 partials */
+    /* the masked tail: fewer than `step` values, float32 partials.  A
+     * loop of one step serves as the `if (m < n)` around it: its scope
+     * keeps what the block's edges compute from being reused after it */
     LLVMValueRef more = LLVMBuildICmp(e->B, LLVMIntSLT, m, n, "");
     open_loop_from(e, e->k->nloops + 1, NULL, LLVMConstInt(e->i64, 1, 0), 0, more);
     block_edge(e, i, end, true);
@@ -1255,10 +1253,11 @@ static void statements(em *e, int from, int to)
     for (int i = from; i < to && !e->failed; i++) {
         const kir_stmt *s = &k->stmts[i];
         int end, bytes;
+        bool blocked;
         switch (s->op) {
         case KS_LOOP:
-            if ((end = reduction_loop_end(k, i, &bytes)) >= 0) {
-                split_reduction(e, i, end, bytes);
+            if ((end = reduction_loop_end(k, i, &bytes, &blocked)) >= 0) {
+                split_reduction(e, i, end, bytes, blocked);
                 i = end;
                 break;
             }
