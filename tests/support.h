@@ -35,6 +35,12 @@ void ts_expect_f64(const double *got, const double *want, long n,
 void ts_expect_f32(const float *got, const double *want, long n, double rtol,
                    double atol, const char *what);
 
+/* Fails unless a evaluates without error to shape s and dtype t with the
+ * values want (compared as doubles, within rtol and atol). */
+void ts_expect_array(loom_array *a, loom_shape s, loom_dtype t,
+                     const double *want, double rtol, double atol,
+                     const char *what);
+
 /* Fails unless a evaluates to an error whose message contains `needle`
  * and whose status is st. */
 void ts_expect_error(loom_array *a, loom_status st, const char *needle);

@@ -29,21 +29,7 @@ static void teardown(void)
 static void expect(loom_array *a, loom_shape s, loom_dtype t,
                    const double *want, const char *what)
 {
-    ck_assert_msg(loom_status_of(a) == LOOM_OK, "%s: %s", what, loom_error(a));
-    ck_assert_msg(loom_dtype_of(a) == t, "%s: dtype %s, want %s", what,
-                  loom_dtype_name(loom_dtype_of(a)), loom_dtype_name(t));
-    loom_shape g = loom_shape_of(a);
-    ck_assert_msg(g.ndim == s.ndim, "%s: ndim %d, want %d", what, g.ndim,
-                  s.ndim);
-    for (int i = 0; i < s.ndim; i++)
-        ck_assert_msg(g.dim[i] == s.dim[i], "%s: dim %d is %lld, want %lld",
-                      what, i, (long long)g.dim[i], (long long)s.dim[i]);
-    int64_t n = loom_size(a);
-    if (n == 0)
-        return;
-    const double *v = loom_data(loom_astype(a, LOOM_FLOAT64));
-    ck_assert_msg(v != NULL, "%s: %s", what, loom_error(a));
-    ts_expect_f64(v, want, (long)n, 0, 0, what);
+    ts_expect_array(a, s, t, want, 0, 0, what);
 }
 
 #define D(...) ((const double[]){__VA_ARGS__})
