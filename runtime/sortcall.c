@@ -477,7 +477,9 @@ ALWAYS_INLINE uint64_t kof64(const void *row, size_t i, bool fl)
                                   int64_t *idx, char *vals)                  \
     {                                                                        \
         size_t m = high ? n - kth : kth + 1;                                 \
-        REC flip = high ? ~(REC)0 : 0, heap[TOPK_MAX] = {0};                 \
+        if (m < 1 || m > TOPK_MAX) /* topk_fits guarantees it */            \
+            __builtin_unreachable();                                         \
+        REC flip = high ? ~(REC)0 : 0, heap[TOPK_MAX];                       \
         KT kb[TOPK_BLOCK];                                                   \
         for (size_t i = 0; i < m; i++)                                       \
             heap[i] = ((REC)KOF(row, i, fl) << SH | i) ^ flip;               \
@@ -506,7 +508,7 @@ ALWAYS_INLINE uint64_t kof64(const void *row, size_t i, bool fl)
              * head needs no second pass over the row.  The smaller ones  \
              * go out in index order, as the second pass writes them, so  \
              * a head and the full call agree */                           \
-            size_t at[TOPK_MAX] = {0};                                       \
+            size_t at[TOPK_MAX];                                             \
             for (size_t p = 0; p < m; p++) {                                 \
                 size_t a = (size_t)(heap[p] & (((REC)1 << SH) - 1)), q = p;  \
                 for (; q > 1 && at[q - 1] > a; q--)                          \
