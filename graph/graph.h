@@ -125,6 +125,7 @@ struct loom_ctx {
     rt_bufpool *pool; /* released kernel buffers, kept for reuse */
     int threads;
     bool eager;
+    int64_t stream_bytes; /* outputs this large stream; <= 0: never */
     char *cache_dir;
     /* hash-consing table: chained, power-of-two buckets */
     loom_array **htab;

@@ -115,6 +115,10 @@ loom_ctx *loom_ctx_new(const loom_options *opt)
         ctx->threads = ncpu > 0 ? ncpu : 1;
     ctx->eager = o.eager >= 0 ? o.eager != 0 : env_int("LOOM_EAGER", 0) != 0;
     ctx->cur_loc = -1;
+    const char *sb = getenv("LOOM_STREAM_BYTES");
+    ctx->stream_bytes = o.stream_bytes ? o.stream_bytes
+                        : sb && *sb    ? (int64_t)atoll(sb)
+                                       : rt_llc_bytes();
     /* the disk cache: options, then $LOOM_CACHE_DIR, then ~/.cache/loom */
     const char *cd = o.cache_dir ? o.cache_dir : getenv("LOOM_CACHE_DIR");
     char home_cache[1024];

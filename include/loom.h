@@ -159,6 +159,12 @@ typedef struct loom_options {
                               ~/.cache/loom; "" turns the disk cache off */
     loom_alloc_fn alloc;   /* NULL: the C library's realloc/free */
     void *alloc_ud;
+    int64_t stream_bytes;  /* a kernel output at least this large is written
+                              with non-temporal stores, which bypass the
+                              caches (it would not stay in them anyway) and
+                              save the read a cached store makes first;
+                              0: $LOOM_STREAM_BYTES, else the size of the
+                              largest CPU cache; negative: never */
 } loom_options;
 
 /* The defaults that loom_ctx_new(NULL) uses. */

@@ -377,6 +377,7 @@ static LLVMModuleRef build_module(const jit_kernel *k, const char *sym,
         LLVMDisposeModule(M);
         return NULL;
     }
+    jit_emit_align_streams(M);
     double t3 = now_ms();
     if (info) {
         info->emit_ms = t1 - t0;

@@ -34,6 +34,7 @@ typedef struct loopinfo {
     bool tail;       /* the masked remainder of a split reduction loop */
     int64_t step;    /* what the variable advances by */
     bool whole;      /* runs whole vector steps: no masking */
+    int ic;          /* interleave count asked of the vectorizer, or 0 */
 } loopinfo;
 
 typedef struct em {
@@ -61,6 +62,11 @@ typedef struct em {
     LLVMValueRef *loopvar; /* current value of each loop variable */
     loopinfo loops[MAXDEPTH];
     int depth;
+    int nt_stmt;  /* the KS_STREAM statement whose stores are non-temporal
+                     now (in an aligned main loop), or -1 */
+    bool nt_used; /* some are: the body ends with a store fence */
+    bool stream;  /* the target has them (x86-64; elsewhere KS_STREAM is
+                     a plain store) */
     char *err;
     size_t errlen;
     bool failed;
@@ -850,6 +856,47 @@ static void acc_merge(em *e, int a, LLVMValueRef *part)
 
 /* ---- statements ---- */
 
+/*
+ * Streamed stores.  The loop vectorizer refuses a loop whose store is
+ * tagged non-temporal unless the scalar store's alignment already suits a
+ * vector one, which no element store's does.  So emit tags the store of a
+ * streaming main loop with an alias scope of its own (no access is
+ * declared disjoint from it, so alias analysis learns nothing), which the
+ * vectorizer copies onto the widened stores; jit_emit_align_streams then
+ * makes those non-temporal and aligned after the optimization pipeline.
+ * The scope list is uniqued by content, so both ends build the same node.
+ */
+static LLVMMetadataRef stream_scopes(LLVMContextRef C)
+{
+    LLVMMetadataRef dname = LLVMMDStringInContext2(C, "loom.stream.domain", 18);
+    LLVMMetadataRef dom = LLVMMDNodeInContext2(C, &dname, 1);
+    LLVMMetadataRef sc[2] = {LLVMMDStringInContext2(C, "loom.stream", 11), dom};
+    LLVMMetadataRef scope = LLVMMDNodeInContext2(C, sc, 2);
+    return LLVMMDNodeInContext2(C, &scope, 1);
+}
+
+static unsigned md_kind(LLVMContextRef C, const char *name)
+{
+    return LLVMGetMDKindIDInContext(C, name, (unsigned)strlen(name));
+}
+
+static void mark_stream(em *e, LLVMValueRef store)
+{
+    LLVMSetMetadata(store, md_kind(e->C, "alias.scope"),
+                    LLVMMetadataAsValue(e->C, stream_scopes(e->C)));
+    e->nt_used = true;
+}
+
+/* Non-temporal stores are weakly ordered: a store fence before the body
+ * returns makes them visible before the thread pool's completion flag. */
+static void store_fence(em *e)
+{
+    const char *name = "llvm.x86.sse.sfence";
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    LLVMValueRef f = LLVMGetIntrinsicDeclaration(e->M, id, NULL, 0);
+    LLVMBuildCall2(e->B, LLVMIntrinsicGetType(e->C, id, NULL, 0), f, NULL, 0, "");
+}
+
 /* Opens a counted loop: [start, end) (start NULL: 0), or the kernel's
  * range [lo, hi) for a parallel loop, or chunk lo's share of [0, end) for
  * a split loop. */
@@ -884,7 +931,7 @@ static void open_loop_from(em *e, int var, LLVMValueRef start,
     LLVMAddIncoming(phi, &start, &pre, 1);
     e->loops[e->depth].has_inner = true;
     loopinfo *l = &e->loops[++e->depth];
-    *l = (loopinfo){phi, end, header, exit, false, false, false, 1, false};
+    *l = (loopinfo){phi, end, header, exit, false, false, false, 1, false, 0};
     e->loopvar[var] = phi;
 }
 
@@ -922,9 +969,10 @@ static void loop_hints(em *e, LLVMValueRef br, const loopinfo *l)
     bool masked = l->tail || (!l->has_update && !l->whole);
     ops[n++] = md_flag(e, "llvm.loop.vectorize.predicate.enable",
                        masked ? t : f);
-    if (l->has_update)
+    int ic = l->ic ? l->ic : !l->has_update ? 0 : l->tail ? 1 : RED_IC;
+    if (ic)
         ops[n++] = md_flag(e, "llvm.loop.interleave.count",
-                           LLVMConstInt(e->i32, l->tail ? 1 : RED_IC, 0));
+                           LLVMConstInt(e->i32, (unsigned long long)ic, 0));
     LLVMMetadataRef id = LLVMMDNodeInContext2(e->C, ops, (size_t)n);
     LLVMMetadataReplaceAllUsesWith(tmp, id);
     unsigned kind = LLVMGetMDKindIDInContext(e->C, "llvm.loop", 9);
@@ -1189,38 +1237,83 @@ static void split_reduction(em *e, int i, int end, int bytes, bool blocked)
     close_loop(e);
 }
 
-/* The statement ending the innermost loop opened at stmts[i] if that
- * loop only computes and stores (an elementwise sweep), else -1. */
-static int elementwise_loop_end(const jit_kernel *k, int i)
-{
-    if (k->stmts[i].c & KIR_LOOP_SPLIT)
-        return -1;
-    bool store = false;
-    for (int j = i + 1; j < k->nstmts; j++) {
-        switch (k->stmts[j].op) {
-        case KS_END:
-            return store ? j : -1;
-        case KS_STORE:
-            store = true;
-            break;
-        case KS_ACC_INIT:
-            break;
-        default:
-            return -1;
-        }
-    }
-    return -1;
-}
-
 /* Values per step of an elementwise sweep's unmasked loop: a multiple of
  * the vector steps LLVM takes (16 floats, up to 8 of them interleaved). */
 #define ELEM_STEP 128
+
+/* A streaming main loop steps over STREAM_IC vectors of 64 bytes. */
+#define STREAM_IC 4
+#define STREAM_BYTES (STREAM_IC * 64)
+
+/* Index value v with loop variable var taken as x, emitted at the
+ * current depth (the parts free of var come through value()); v is int64
+ * arithmetic, as jit_unit_stride checked. */
+static LLVMValueRef index_at(em *e, int v, int var, LLVMValueRef x)
+{
+    const kir_val *d = &e->k->vals[v];
+    if (!jit_uses_var(e->k, v, var))
+        return value(e, v);
+    if (d->op == KV_VAR)
+        return x;
+    if (d->op != KV_IADD && d->op != KV_IMUL) {
+        fail(e, "emit: a streamed store's index is not affine");
+        return x;
+    }
+    LLVMValueRef a = index_at(e, d->a, var, x), b = index_at(e, d->b, var, x);
+    return d->op == KV_IADD ? LLVMBuildAdd(e->B, a, b, "")
+                            : LLVMBuildMul(e->B, a, b, "");
+}
+
+/* The KS_STREAM statement in the elementwise loop (i, end), if the target
+ * has non-temporal stores; else -1. */
+static int stream_stmt(em *e, int i, int end)
+{
+    const jit_kernel *k = e->k;
+    for (int j = i + 1; j < end && e->stream; j++)
+        if (k->stmts[j].op == KS_STREAM &&
+            jit_unit_stride(k, k->stmts[j].b, k->stmts[i].a))
+            return j;
+    return -1;
+}
+
+/*
+ * The first iteration in [lo, hi] at which streamed store st writes a
+ * 64-byte aligned address (hi if none: an element size that does not
+ * divide the address).  Iterations before it are the masked peel.
+ */
+static LLVMValueRef aligned_start(em *e, int var, int st, LLVMValueRef lo,
+                                  LLVMValueRef hi)
+{
+    LLVMBuilderRef B = e->B;
+    const kir_stmt *s = &e->k->stmts[st];
+    int dt = e->k->bufs[s->a].dtype;
+    uint64_t esz = loom_dtype_size((loom_dtype)dt);
+    LLVMValueRef idx = index_at(e, s->b, var, lo);
+    LLVMValueRef p = LLVMBuildGEP2(B, memty(e, dt), e->bufs[s->a], &idx, 1, "");
+    LLVMValueRef addr = LLVMBuildPtrToInt(B, p, e->i64, "");
+    LLVMValueRef skip = LLVMBuildAnd(B, LLVMBuildNeg(B, addr, ""),
+                                     LLVMConstInt(e->i64, 63, 0), "");
+    int sh = esz == 8 ? 3 : esz == 4 ? 2 : esz == 2 ? 1 : 0;
+    skip = LLVMBuildLShr(B, skip, LLVMConstInt(e->i64, (unsigned long long)sh, 0), "");
+    LLVMValueRef a = LLVMBuildAdd(B, lo, skip, "");
+    a = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, a, hi, ""), a, hi, "");
+    LLVMValueRef odd = LLVMBuildICmp(
+        B, LLVMIntNE, LLVMBuildAnd(B, addr, LLVMConstInt(e->i64, esz - 1, 0), ""),
+        LLVMConstInt(e->i64, 0, 0), "");
+    return LLVMBuildSelect(B, odd, hi, a, "");
+}
 
 /*
  * An elementwise sweep over [lo, hi) (the kernel's range for a parallel
  * loop) as two loops: whole steps of ELEM_STEP values, which LLVM
  * vectorizes without masks or remainder, then the rest masked.  Masking
  * every iteration costs a compare and a mask per vector.
+ *
+ * With a streamed store, three: a masked peel up to the first iteration
+ * whose store is 64-byte aligned, the main loop in whole steps of
+ * STREAM_BYTES, whose stores are non-temporal, then the rest.  The main
+ * loop's vector stores then all start on their own size's boundary,
+ * which jit_emit_align_streams tells the code generator.
  */
 static void split_elementwise(em *e, int i, int end)
 {
@@ -1231,15 +1324,31 @@ static void split_elementwise(em *e, int i, int end)
         lo = e->lo;
         hi = e->hi;
     }
-    LLVMValueRef len = LLVMBuildSub(B, hi, lo, "");
+    int st = stream_stmt(e, i, end);
+    int64_t step = ELEM_STEP;
+    LLVMValueRef start = lo;
+    if (st >= 0) {
+        step = STREAM_BYTES /
+               (int64_t)loom_dtype_size((loom_dtype)e->k->bufs[e->k->stmts[st].a].dtype);
+        start = aligned_start(e, s->a, st, lo, hi);
+        open_loop_from(e, s->a, lo, start, 0, NULL);
+        e->loops[e->depth].tail = true;
+        statements(e, i + 1, end);
+        close_loop(e);
+    }
+    LLVMValueRef len = LLVMBuildSub(B, hi, start, "");
     LLVMValueRef m = LLVMBuildAdd(
-        B, lo, LLVMBuildAnd(B, len, LLVMConstInt(e->i64, (unsigned long long)-ELEM_STEP, 1), ""),
+        B, start, LLVMBuildAnd(B, len, LLVMConstInt(e->i64, (unsigned long long)-step, 1), ""),
         "");
     LLVMValueRef enter = LLVMBuildICmp(B, LLVMIntSGE, len,
-                                       LLVMConstInt(e->i64, ELEM_STEP, 0), "");
-    open_loop_from(e, s->a, lo, m, 0, enter);
+                                       LLVMConstInt(e->i64, (unsigned long long)step, 0), "");
+    open_loop_from(e, s->a, start, m, 0, enter);
     e->loops[e->depth].whole = true;
+    if (st >= 0)
+        e->loops[e->depth].ic = STREAM_IC;
+    e->nt_stmt = st;
     statements(e, i + 1, end);
+    e->nt_stmt = -1;
     close_loop(e);
     open_loop_from(e, s->a, m, hi, 0, NULL);
     statements(e, i + 1, end);
@@ -1261,7 +1370,7 @@ static void statements(em *e, int from, int to)
                 i = end;
                 break;
             }
-            if ((end = elementwise_loop_end(k, i)) >= 0) {
+            if ((end = jit_elementwise_loop_end(k, i)) >= 0) {
                 split_elementwise(e, i, end);
                 i = end;
                 break;
@@ -1280,14 +1389,17 @@ static void statements(em *e, int from, int to)
             acc_update(e, s->a, value(e, s->b), s->c >= 0 ? value(e, s->c) : NULL,
                        k->vals[s->b].dtype);
             break;
-        case KS_STORE: {
+        case KS_STORE:
+        case KS_STREAM: {
             int dt = k->bufs[s->a].dtype;
             LLVMValueRef v = value(e, s->c);
             if (dt == LOOM_BOOL)
                 v = LLVMBuildZExt(e->B, v, e->i8, "");
             LLVMValueRef idx = value(e, s->b);
             LLVMValueRef p = LLVMBuildGEP2(e->B, memty(e, dt), e->bufs[s->a], &idx, 1, "");
-            LLVMBuildStore(e->B, v, p);
+            LLVMValueRef store = LLVMBuildStore(e->B, v, p);
+            if (i == e->nt_stmt)
+                mark_stream(e, store);
             break;
         }
         case KS_PARTIAL:
@@ -1359,9 +1471,13 @@ static LLVMValueRef emit_body(em *e, const char *name, int from, int to,
             e->facc[2 * i + slot] = LLVMBuildAlloca(e->B, e->f32, "facc");
         e->fon[i] = false;
     }
+    e->nt_stmt = -1;
+    e->nt_used = false;
     if (combine)
         merge_partials(e);
     statements(e, from, to);
+    if (e->nt_used)
+        store_fence(e);
     LLVMBuildRetVoid(e->B);
     return f;
 }
@@ -1408,6 +1524,7 @@ bool jit_emit(LLVMModuleRef M, const jit_kernel *k, const char *name,
     e.f32 = LLVMFloatTypeInContext(e.C);
     e.f64 = LLVMDoubleTypeInContext(e.C);
     e.ptr = LLVMPointerTypeInContext(e.C, 0);
+    e.stream = strncmp(LLVMGetTarget(M), "x86_64", 6) == 0;
     LLVMValueRef bufs[JIT_EMIT_MAXARGS];
     e.bufs = bufs;
     size_t nv = (size_t)k->nvals + 1, np = (size_t)k->nparams + 1,
@@ -1453,4 +1570,49 @@ bool jit_emit(LLVMModuleRef M, const jit_kernel *k, const char *name,
     free(e.loopvar);
     LLVMDisposeBuilder(e.B);
     return !e.failed;
+}
+
+/*
+ * x86 has non-temporal vector stores for aligned addresses only
+ * (unaligned ones, LLVM splits into 8-byte stores).  split_elementwise
+ * guarantees that every vector store of a streaming main loop starts on
+ * its own size's boundary (64 bytes at most), so those become
+ * non-temporal with that alignment.  Scalar ones (a loop left scalar)
+ * stay plain: one element at a time gains nothing.
+ */
+void jit_emit_align_streams(LLVMModuleRef M)
+{
+    LLVMContextRef C = LLVMGetModuleContext(M);
+    unsigned scope_kind = md_kind(C, "alias.scope");
+    unsigned nt_kind = md_kind(C, "nontemporal");
+    LLVMValueRef tag = LLVMMetadataAsValue(C, stream_scopes(C));
+    LLVMMetadataRef one = LLVMValueAsMetadata(
+        LLVMConstInt(LLVMInt32TypeInContext(C), 1, 0));
+    LLVMValueRef nt = LLVMMetadataAsValue(C, LLVMMDNodeInContext2(C, &one, 1));
+    for (LLVMValueRef f = LLVMGetFirstFunction(M); f; f = LLVMGetNextFunction(f))
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(f); bb;
+             bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef in = LLVMGetFirstInstruction(bb); in;
+                 in = LLVMGetNextInstruction(in)) {
+                if (LLVMGetInstructionOpcode(in) != LLVMStore ||
+                    LLVMGetMetadata(in, scope_kind) != tag)
+                    continue;
+                LLVMTypeRef t = LLVMTypeOf(LLVMGetOperand(in, 0));
+                if (LLVMGetTypeKind(t) != LLVMVectorTypeKind)
+                    continue;
+                LLVMTypeRef el = LLVMGetElementType(t);
+                unsigned bits = LLVMGetTypeKind(el) == LLVMIntegerTypeKind
+                                    ? LLVMGetIntTypeWidth(el)
+                                : LLVMGetTypeKind(el) == LLVMFloatTypeKind  ? 32
+                                : LLVMGetTypeKind(el) == LLVMDoubleTypeKind ? 64
+                                                                            : 0;
+                unsigned bytes = LLVMGetVectorSize(t) * bits / 8;
+                unsigned align = bytes % 64 == 0 && bytes ? 64
+                                 : bytes >= 16 && !(bytes & (bytes - 1)) ? bytes
+                                                                         : 0;
+                if (align) {
+                    LLVMSetAlignment(in, align);
+                    LLVMSetMetadata(in, nt_kind, nt);
+                }
+            }
 }

@@ -19,4 +19,12 @@
 bool jit_emit(LLVMModuleRef M, const jit_kernel *k, const char *name,
               char *err, size_t errlen);
 
+/*
+ * After optimization: gives the vector non-temporal stores of M (those of
+ * streamed stores' main loops) the alignment they have by construction,
+ * and drops the non-temporal tag of scalar ones.  Run it on modules
+ * jit_emit built, after the vectorizer, before code generation.
+ */
+void jit_emit_align_streams(LLVMModuleRef M);
+
 #endif /* LOOM_EMIT_H */

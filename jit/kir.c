@@ -216,6 +216,116 @@ void jit_kernel_hash(jit_kernel *k)
     k->hash = h;
 }
 
+/* ---- streams ---- */
+
+bool jit_uses_var(const jit_kernel *k, int v, int var)
+{
+    if (v < 0)
+        return false;
+    const kir_val *x = &k->vals[v];
+    switch (x->op) {
+    case KV_VAR:
+        return x->a == var;
+    case KV_CONST:
+    case KV_PARAM:
+    case KV_ACC:
+        return false;
+    case KV_LOAD:
+        return jit_uses_var(k, x->b, var) || jit_uses_var(k, x->c, var);
+    default:
+        return jit_uses_var(k, x->a, var) || jit_uses_var(k, x->b, var) ||
+               jit_uses_var(k, x->c, var);
+    }
+}
+
+bool jit_unit_stride(const jit_kernel *k, int v, int var)
+{
+    const kir_val *x = &k->vals[v];
+    if (x->op == KV_VAR)
+        return x->a == var;
+    if (x->op != KV_IADD)
+        return false;
+    return (jit_unit_stride(k, x->a, var) && !jit_uses_var(k, x->b, var)) ||
+           (jit_unit_stride(k, x->b, var) && !jit_uses_var(k, x->a, var));
+}
+
+int jit_elementwise_loop_end(const jit_kernel *k, int i)
+{
+    if (k->stmts[i].c & KIR_LOOP_SPLIT)
+        return -1;
+    bool store = false;
+    for (int j = i + 1; j < k->nstmts; j++) {
+        switch (k->stmts[j].op) {
+        case KS_END:
+            return store ? j : -1;
+        case KS_STORE:
+        case KS_STREAM:
+            store = true;
+            break;
+        case KS_ACC_INIT:
+            break;
+        default:
+            return -1;
+        }
+    }
+    return -1;
+}
+
+/* The innermost loop around statement j, or -1. */
+static int enclosing_loop(const jit_kernel *k, int j)
+{
+    int depth = 0;
+    for (int i = j - 1; i >= 0; i--) {
+        if (k->stmts[i].op == KS_END)
+            depth++;
+        else if (k->stmts[i].op == KS_LOOP && depth-- == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* Whether store j can stream: it sits in an elementwise loop, contiguous
+ * along it, and no other store of that loop streams. */
+static bool can_stream(const jit_kernel *k, int j)
+{
+    int l = enclosing_loop(k, j);
+    int end = l >= 0 ? jit_elementwise_loop_end(k, l) : -1;
+    if (end < 0 || !jit_unit_stride(k, k->stmts[j].b, k->stmts[l].a))
+        return false;
+    for (int i = l + 1; i < end; i++)
+        if (k->stmts[i].op == KS_STREAM)
+            return false;
+    return true;
+}
+
+/*
+ * A kernel that loads buf (the output's row as a cache of the row's
+ * values, as softmax's exp) keeps its stores cached: storing past the
+ * caches a line that is in them costs more than it saves.  Otherwise,
+ * walking the statements backwards, a store to buf met before any
+ * statement (later in program order) that writes buf is a last write.
+ */
+int jit_mark_stream(jit_kernel *k, int buf)
+{
+    for (int v = 0; v < k->nvals; v++)
+        if (k->vals[v].op == KV_LOAD && k->vals[v].a == buf)
+            return 0;
+    int marked = 0;
+    bool touched = false;
+    for (int j = k->nstmts - 1; j >= 0; j--) {
+        kir_stmt *s = &k->stmts[j];
+        bool store = (s->op == KS_STORE || s->op == KS_STREAM) && s->a == buf;
+        if (store && !touched && s->op == KS_STORE && can_stream(k, j)) {
+            s->op = KS_STREAM;
+            marked++;
+        }
+        touched = touched || store;
+    }
+    if (marked)
+        jit_kernel_hash(k);
+    return marked;
+}
+
 /* ---- printing ---- */
 
 static const char *short_dtype(int t)
@@ -352,11 +462,13 @@ void jit_kernel_print(const jit_kernel *k, FILE *out)
             fputs(")\n", out);
             break;
         case KS_STORE:
+        case KS_STREAM:
             fprintf(out, "b%d[", s->a);
             print_val(k, s->b, out, 0);
             fputs("] = ", out);
             print_val(k, s->c, out, 0);
-            fputc('\n', out);
+            fputs(s->op == KS_STREAM ? "  (streamed past the caches)\n" : "\n",
+                  out);
             break;
         }
     }

@@ -59,6 +59,10 @@ typedef enum kir_sop {
     KS_ACC_INIT,   /* accumulator a = its identity; b: the shift (var) */
     KS_ACC_UPDATE, /* accumulator a <- op(a, value b); c: index (argmax) */
     KS_STORE,      /* buffer a [value b] = value c */
+    KS_STREAM,     /* the same, a non-temporal store (it bypasses the
+                      caches): the last write of a large output, in an
+                      elementwise loop, contiguous in that loop
+                      (jit_mark_stream) */
     KS_PARTIAL,    /* split kernels: the accumulators go to the scratch
                       slot of this chunk, and the chunk's work ends */
     KS_COMBINE,    /* split kernels: the combine function starts here,
@@ -148,6 +152,22 @@ void jit_kernel_hash(jit_kernel *k);
  * each chunk of rows keeps a set of its own in the scratch buffer) has
  * the vector length in a parameter: its index, or -1 for other kernels. */
 int jit_split_vec_param(const jit_kernel *k);
+
+/* Whether value v depends on loop variable var. */
+bool jit_uses_var(const jit_kernel *k, int v, int var);
+/* Whether index value v is var + (terms free of var): contiguous along
+ * loop var. */
+bool jit_unit_stride(const jit_kernel *k, int v, int var);
+/* The statement ending the innermost loop opened at stmts[i] if that loop
+ * only computes and stores (an elementwise sweep), else -1. */
+int jit_elementwise_loop_end(const jit_kernel *k, int i);
+/*
+ * Turns into KS_STREAM the stores to buffer buf that are its last writes
+ * (no later statement writes buf), each the only such store in its
+ * elementwise loop and contiguous along it -- unless the kernel loads
+ * buf.  Re-hashes the kernel.  Returns how many stores it marked.
+ */
+int jit_mark_stream(jit_kernel *k, int buf);
 
 /* Prints the kernel as a readable loop nest. */
 void jit_kernel_print(const jit_kernel *k, FILE *out);

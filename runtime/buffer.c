@@ -5,6 +5,7 @@
 #include "runtime/rt.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,4 +228,32 @@ rt_buffer *rt_buffer_pooled(rt_bufpool *p, size_t nbytes, bool zero)
     if (b)
         b->pool = p;
     return b;
+}
+
+/* sysfs first: in virtual machines glibc's sysconf can report a cache
+ * several times the real one. */
+int64_t rt_llc_bytes(void)
+{
+    int64_t best = 0;
+    for (int i = 0; i < 8; i++) {
+        char path[96];
+        snprintf(path, sizeof path,
+                 "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        long long v = 0;
+        char unit = 0;
+        if (fscanf(f, "%lld%c", &v, &unit) >= 1) {
+            v *= unit == 'K' ? 1024 : unit == 'M' ? 1 << 20 : 1;
+            if (v > best)
+                best = v;
+        }
+        fclose(f);
+    }
+#ifdef _SC_LEVEL3_CACHE_SIZE
+    if (best <= 0)
+        best = sysconf(_SC_LEVEL3_CACHE_SIZE);
+#endif
+    return best > 0 ? best : (int64_t)32 << 20;
 }

@@ -364,7 +364,7 @@ static void print_memory(FILE *out, const rt_program *p, const walk *w)
             fprintf(out, "kept (requested)");
         else
             fprintf(out, "freed after step %d", m->last);
-        if (m->reuse >= 0 && p->mem[m->reuse].last == m->first)
+        if (m->in_place)
             fprintf(out, ", in place of buf%d (read only where written)", m->reuse);
         else if (m->reuse >= 0)
             fprintf(out, ", reuses buf%d's memory", m->reuse);
@@ -404,9 +404,10 @@ static double kernel_flops(const jit_kernel *k)
             iters = depth > 0 ? stack[--depth] : 1;
             continue;
         }
-        if (s->op != KS_STORE && s->op != KS_ACC_UPDATE)
+        bool store = s->op == KS_STORE || s->op == KS_STREAM;
+        if (!store && s->op != KS_ACC_UPDATE)
             continue;
-        int root = s->op == KS_STORE ? s->c : s->b;
+        int root = store ? s->c : s->b;
         int todo[256], nt = 0, ops = s->op == KS_ACC_UPDATE;
         memset(seen, 0, (size_t)k->nvals + 1);
         todo[nt++] = root;

@@ -40,7 +40,7 @@ static void kernel_name(jit_kernel *k, const fuse_step *st)
                       graph_ops[st->out[i]->op].npname);
 }
 
-static loom_status lower_and_compile(rt_program *p)
+static loom_status lower_all(rt_program *p)
 {
     loom_ctx *ctx = p->ctx;
     fuse_plan *plan = &p->plan;
@@ -81,6 +81,48 @@ static loom_status lower_and_compile(rt_program *p)
                     work = nb / ks->extent0;
             }
         ks->grain = 32768 / (work > 0 ? work : 1) + 1;
+    }
+    return LOOM_OK;
+}
+
+/*
+ * Streams: a kernel output of at least ctx->stream_bytes that does not
+ * take an input's memory is written past the caches where the kernel
+ * writes it last (jit_mark_stream).  It would not stay in the caches
+ * anyway, and a cached store first reads the line it writes: streaming
+ * saves a third of the traffic of a kernel that reads one array and
+ * writes another.  An output in place of an input is in the caches
+ * already (the kernel just read it there).
+ */
+static void plan_streams(rt_program *p)
+{
+    if (p->ctx->stream_bytes <= 0)
+        return;
+    for (int s = 0; s < p->plan.nsteps; s++) {
+        rt_kstep *ks = &p->ks[s];
+        if (p->plan.steps[s].kind != FUSE_KERNEL)
+            continue;
+        bool marked = false;
+        for (int b = 0; b < ks->nbind; b++) {
+            const loom_array *o = ks->bind[b].node;
+            if (!o || !ks->bind[b].output || node_bytes(o) < p->ctx->stream_bytes ||
+                (o->tmp2 < p->nmem && p->mem[o->tmp2].node == o &&
+                 p->mem[o->tmp2].in_place))
+                continue;
+            marked = jit_mark_stream(&ks->k, b) > 0 || marked;
+        }
+        if (marked)
+            kernel_name(&ks->k, &p->plan.steps[s]);
+    }
+}
+
+static loom_status compile_all(rt_program *p)
+{
+    loom_ctx *ctx = p->ctx;
+    for (int i = 0; i < p->plan.nsteps; i++) {
+        rt_kstep *ks = &p->ks[i];
+        if (p->plan.steps[i].kind != FUSE_KERNEL)
+            continue;
         char err[512];
         ks->fn = jit_get(&ks->k, ctx->cache_dir, &ks->cinfo, err, sizeof err);
         if (!ks->fn) {
@@ -124,7 +166,7 @@ static bool reads_where_it_writes(const jit_kernel *k, int bf, int bm)
     int store = -1;
     for (int i = 0; i < k->nstmts; i++) {
         const kir_stmt *s = &k->stmts[i];
-        if (s->op != KS_STORE || s->a != bm)
+        if ((s->op != KS_STORE && s->op != KS_STREAM) || s->a != bm)
             continue;
         if (store >= 0 && !same_index(k, store, s->b, 0))
             return false;
@@ -176,8 +218,10 @@ static void plan_in_place(rt_program *p)
                 if (!taken && f->last == s && !f->output &&
                     f->nbytes == m->nbytes &&
                     loom_dtype_size(fo->dtype) == loom_dtype_size(mo->dtype) &&
-                    reads_where_it_writes(&ks->k, bf, bm))
+                    reads_where_it_writes(&ks->k, bf, bm)) {
                     m->reuse = fo->tmp2;
+                    m->in_place = true;
+                }
             }
         }
     }
@@ -201,7 +245,7 @@ static loom_status plan_memory(rt_program *p)
             loom_array *a = st->out[o];
             a->tmp2 = p->nmem; /* slot, until the end of the run */
             p->mem[p->nmem++] = (rt_mbuf){a, node_bytes(a), i, i, -1,
-                                          false, NULL};
+                                          false, NULL, false};
         }
     }
     for (int i = 0; i < plan->nsteps; i++) {
@@ -291,9 +335,10 @@ loom_status rt_program_build(loom_ctx *ctx, loom_array *const *arrs, int n,
     p->plan_ms = now_ms() - t0;
     if (s)
         return s;
-    if ((s = lower_and_compile(p)))
+    if ((s = lower_all(p)) || (s = plan_memory(p)))
         return s;
-    return plan_memory(p);
+    plan_streams(p);
+    return compile_all(p);
 }
 
 /* ---- running ---- */

@@ -35,6 +35,7 @@ typedef struct rt_mbuf {
     int reuse;
     bool output;
     rt_buffer *buf;
+    bool in_place; /* reuse is an input dying at step `first` */
 } rt_mbuf;
 
 typedef struct rt_program {

@@ -76,4 +76,8 @@ void rt_buffer_ref(rt_buffer *b);
 /* Drops a reference; frees the buffer (and owned memory) at zero. */
 void rt_buffer_unref(rt_buffer *b);
 
+/* The size of the machine's largest CPU cache in bytes (sysfs, then
+ * sysconf); 32 MiB when neither says. */
+int64_t rt_llc_bytes(void);
+
 #endif /* LOOM_RT_H */

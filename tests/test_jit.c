@@ -3,7 +3,8 @@
  * structure, not sizes; the in-memory and on-disk kernel caches and the
  * plan cache return the same code for the same structure and fresh code
  * otherwise; generated code uses the host's vector width; a kernel's IR
- * text is stable.
+ * text is stable; outputs streamed past the caches (non-temporal stores,
+ * with a peel to alignment) hold what cached stores write.
  */
 #include "jit/compile.h"
 #include "jit/kir.h"
@@ -236,6 +237,135 @@ START_TEST(kernel_ir_prints)
 }
 END_TEST
 
+/* ---- streamed stores ---- */
+
+static loom_ctx *stream_ctx(int64_t bytes, bool eager)
+{
+    loom_options o = loom_options_default();
+    o.cache_dir = "";
+    o.eager = eager;
+    o.stream_bytes = bytes;
+    o.threads = 2;
+    return loom_ctx_new(&o);
+}
+
+/* Program p over x (rows x cols float32, from data at element offset
+ * `off`): outputs in out[], returns how many. */
+static int stream_program(loom_ctx *ctx, int p, const float *data, int off,
+                          int64_t rows, int64_t cols, loom_array **out)
+{
+    loom_array *x = loom_array_from(ctx, data + off, LOOM_FLOAT32,
+                                    LOOM_SHAPE(rows, cols), LOOM_BORROW);
+    loom_array *flat = loom_reshape(x, LOOM_SHAPE(rows * cols));
+    switch (p) {
+    case 0: /* sigmoid, one dimension */
+        out[0] = loom_divide(loom_scalar(ctx, 1),
+                             loom_add(loom_scalar(ctx, 1), loom_exp(loom_negative(flat))));
+        return 1;
+    case 1: /* float64 results: 8-byte elements */
+        out[0] = loom_add(loom_multiply(loom_astype(flat, LOOM_FLOAT64),
+                                        loom_scalar(ctx, 2)),
+                          loom_scalar(ctx, 1));
+        return 1;
+    case 2: /* bool results: 1-byte elements */
+        out[0] = loom_greater(flat, loom_scalar(ctx, 0.25));
+        return 1;
+    case 3: /* rows: L2 normalization, each row its own peel */
+        out[0] = loom_divide(x, loom_sqrt(loom_sum(loom_multiply(x, x), 1, true)));
+        return 1;
+    case 4: /* column statistics, then a pass over the rows */
+        out[0] = loom_divide(loom_subtract(x, loom_mean(x, 0, true)),
+                             loom_add(loom_std(x, 0, true, 0), loom_scalar(ctx, 1)));
+        return 1;
+    default: /* two outputs of one kernel: one of them streams */
+        out[0] = loom_add(x, loom_scalar(ctx, 1));
+        out[1] = loom_multiply(x, loom_scalar(ctx, 3));
+        return 2;
+    }
+}
+
+START_TEST(streamed_stores_match_cached)
+{
+    loom_ctx *plain = stream_ctx(-1, false), *stream = stream_ctx(1, false);
+    int64_t shapes[][2] = {{1, 1},    {1, 15},   {1, 16},  {1, 17},  {1, 63},
+                           {1, 64},   {1, 65},   {1, 255}, {1, 257}, {1, 4099},
+                           {3, 37},   {8, 100},  {5, 129}, {64, 64}, {33, 256},
+                           {2000, 3}, {700, 17}, {0, 5}};
+    int nshapes = (int)(sizeof shapes / sizeof shapes[0]);
+    float *data = malloc(sizeof(float) * (12000 + 8));
+    for (int i = 0; i < 12000 + 8; i++)
+        data[i] = (float)((i * 7919) % 1000) / 250 - 2;
+    char *dump = NULL;
+    size_t dlen = 0;
+    FILE *f = open_memstream(&dump, &dlen);
+    loom_dump(stream, f, LOOM_DUMP_KERNEL | LOOM_DUMP_ASM);
+    for (int p = 0; p < 6; p++)
+        for (int sh = 0; sh < nshapes; sh++)
+            for (int off = 0; off < 2; off++) {
+                int64_t r = shapes[sh][0], c = shapes[sh][1];
+                loom_scope_begin(plain);
+                loom_scope_begin(stream);
+                loom_array *a[2], *b[2];
+                int n = stream_program(plain, p, data, 3 * off, r, c, a);
+                stream_program(stream, p, data, 3 * off, r, c, b);
+                ck_assert_int_eq(loom_eval_many(plain, a, n), LOOM_OK);
+                ck_assert_int_eq(loom_eval_many(stream, b, n), LOOM_OK);
+                for (int o = 0; o < n; o++) {
+                    size_t bytes = (size_t)loom_size(a[o]) *
+                                   loom_dtype_size(loom_dtype_of(a[o]));
+                    ck_assert_msg(bytes == 0 ||
+                                      !memcmp(loom_data(a[o]), loom_data(b[o]), bytes),
+                                  "program %d, %lldx%lld, offset %d, output %d", p,
+                                  (long long)r, (long long)c, 3 * off, o);
+                }
+                loom_scope_end(plain);
+                loom_scope_end(stream);
+            }
+    loom_dump(stream, NULL, 0);
+    fclose(f);
+    ck_assert_msg(strstr(dump, "(streamed past the caches)"), "nothing streamed");
+#if defined(__x86_64__)
+    ck_assert_msg(strstr(dump, "movnt"), "no non-temporal store in the code");
+#endif
+    free(dump);
+    free(data);
+    loom_ctx_free(plain);
+    loom_ctx_free(stream);
+}
+END_TEST
+
+/* An output that takes a dying input's memory is in the caches already:
+ * eager sigmoid streams its first op's output only, the others run in
+ * place; and nothing streams below the threshold. */
+START_TEST(streams_skip_outputs_in_place)
+{
+    float x[1000];
+    for (int i = 0; i < 1000; i++)
+        x[i] = (float)i / 100 - 5;
+    for (int k = 0; k < 2; k++) {
+        loom_ctx *ctx = stream_ctx(k == 0 ? 1 : 1 << 20, true);
+        char *dump = NULL;
+        size_t dlen = 0;
+        FILE *f = open_memstream(&dump, &dlen);
+        loom_dump(ctx, f, LOOM_DUMP_KERNEL | LOOM_DUMP_MEMORY);
+        loom_array *y = sigmoid_of(ctx, x, 1000);
+        ck_assert_int_eq(loom_eval(y), LOOM_OK);
+        loom_dump(ctx, NULL, 0);
+        fclose(f);
+        int streamed = 0;
+        for (const char *q = dump; (q = strstr(q, "streamed past")); q++)
+            streamed++;
+        ck_assert_msg(streamed == (k == 0 ? 1 : 0) && strstr(dump, "in place of"),
+                      "%d streamed:\n%s", streamed, dump);
+        const float *o = loom_data(y);
+        for (int i = 0; i < 1000; i++)
+            ck_assert(fabs(o[i] - 1 / (1 + exp(-(double)x[i]))) < 1e-6);
+        free(dump);
+        loom_ctx_free(ctx);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("jit");
@@ -247,6 +377,8 @@ static Suite *suite(void)
     tcase_add_test(t, stats_include_builder_evaluations);
     tcase_add_test(t, code_uses_the_vector_width);
     tcase_add_test(t, kernel_ir_prints);
+    tcase_add_test(t, streamed_stores_match_cached);
+    tcase_add_test(t, streams_skip_outputs_in_place);
     tcase_set_timeout(t, 120);
     suite_add_tcase(s, t);
     return s;
