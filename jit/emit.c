@@ -1180,7 +1180,7 @@ static void block_edge(em *e, int from, int end, bool on)
  * blocks of BLOCK values: a loop over the blocks around the sweep.
  */
 static void blocked_sweep(em *e, int i, int end, LLVMValueRef stop,
-                          LLVMValueRef enter)
+                          LLVMValueRef enter, int64_t step)
 {
     const kir_stmt *s = &e->k->stmts[i];
     LLVMBuilderRef B = e->B;
@@ -1188,9 +1188,16 @@ static void blocked_sweep(em *e, int i, int end, LLVMValueRef stop,
     open_loop_from(e, bvar, NULL, stop, 0, enter);
     e->loops[e->depth].step = BLOCK;
     LLVMValueRef b0 = e->loopvar[bvar];
-    /* b0 + min(stop - b0, BLOCK) */
-    LLVMValueRef b1 = LLVMBuildAdd(B, b0, LLVMConstInt(e->i64, BLOCK, 0), "");
-    b1 = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, b1, stop, ""), b1, stop, "");
+    /* b0 + max(min(stop - b0, BLOCK), step): b0 and stop are multiples
+     * of step, so the max changes nothing, but it shows LLVM that a block
+     * holds at least one vector step -- the vector loop then needs no
+     * scalar fallback for short trip counts, and LLVM emits none */
+    LLVMValueRef len = LLVMBuildSub(B, stop, b0, "");
+    LLVMValueRef blk = LLVMConstInt(e->i64, BLOCK, 0);
+    len = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSLT, len, blk, ""), len, blk, "");
+    LLVMValueRef st = LLVMConstInt(e->i64, (unsigned long long)step, 0);
+    len = LLVMBuildSelect(B, LLVMBuildICmp(B, LLVMIntSGT, len, st, ""), len, st, "");
+    LLVMValueRef b1 = LLVMBuildAdd(B, b0, len, "");
     block_edge(e, i, end, true);
     open_loop_from(e, s->a, b0, b1, 0, NULL);
     statements(e, i + 1, end);
@@ -1217,7 +1224,7 @@ static void split_reduction(em *e, int i, int end, int bytes, bool blocked)
     LLVMValueRef enter = LLVMBuildICmp(e->B, LLVMIntSGE, n,
                                        LLVMConstInt(e->i64, (unsigned long long)step, 0), "");
     if (blocked) {
-        blocked_sweep(e, i, end, m, enter);
+        blocked_sweep(e, i, end, m, enter, step);
     } else {
         open_loop_from(e, s->a, NULL, m, 0, enter);
         statements(e, i + 1, end);
