@@ -20,6 +20,7 @@
 #define _GNU_SOURCE /* dladdr */
 #include "jit/compile.h"
 #include "jit/emit.h"
+#include "jit/vmath.h"
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Core.h>
@@ -219,6 +220,20 @@ static bool ensure_tm(char *err, size_t n)
     return true;
 }
 
+/* Whether LLVM's feature string ("+avx2,-avx512f,...") enables f. */
+static bool has_feature(const char *features, const char *f)
+{
+    size_t n = strlen(f);
+    for (const char *p = features; p && *p;) {
+        const char *q = strchr(p, ',');
+        size_t len = q ? (size_t)(q - p) : strlen(p);
+        if (len == n + 1 && p[0] == '+' && !strncmp(p + 1, f, n))
+            return true;
+        p = q ? q + 1 : NULL;
+    }
+    return false;
+}
+
 static bool init(char *err, size_t n)
 {
     if (J.ready)
@@ -234,6 +249,8 @@ static bool init(char *err, size_t n)
     J.triple = LLVMGetDefaultTargetTriple();
     J.cpu = LLVMGetHostCPUName();
     J.features = LLVMGetHostCPUFeatures();
+    jit_vmath_target(has_feature(J.features, "avx512f"),
+                     has_feature(J.features, "avx512vl"));
     set_llvm_options();
     LLVMErrorRef e = LLVMOrcCreateLLJIT(&J.jit, NULL);
     if (e) {
@@ -337,6 +354,20 @@ void jit_cache_clear(void)
 
 /* ---- compiling ---- */
 
+/* Deletes the internal functions nothing calls any more (vector variants
+   the vectorizer did not pick), which would otherwise be compiled. */
+static void drop_unused_helpers(LLVMModuleRef M)
+{
+    LLVMValueRef f = LLVMGetFirstFunction(M);
+    while (f) {
+        LLVMValueRef next = LLVMGetNextFunction(f);
+        if (LLVMGetLinkage(f) == LLVMInternalLinkage && !LLVMIsDeclaration(f) &&
+            !LLVMGetFirstUse(f))
+            LLVMDeleteFunction(f);
+        f = next;
+    }
+}
+
 /* Builds the optimized module of kernel k in a new context. */
 static LLVMModuleRef build_module(const jit_kernel *k, const char *sym,
                                   LLVMContextRef C, char **ir_before,
@@ -376,6 +407,17 @@ static LLVMModuleRef build_module(const jit_kernel *k, const char *sym,
         set_err(err, n, "JIT: optimization failed", e);
         LLVMDisposeModule(M);
         return NULL;
+    }
+    if (jit_vmath_finish(M)) { /* the scaling helpers, vectorized */
+        po = LLVMCreatePassBuilderOptions();
+        e = LLVMRunPasses(M, "always-inline", J.tm, po);
+        LLVMDisposePassBuilderOptions(po);
+        if (e) {
+            set_err(err, n, "JIT: optimization failed", e);
+            LLVMDisposeModule(M);
+            return NULL;
+        }
+        drop_unused_helpers(M);
     }
     jit_emit_align_streams(M);
     double t3 = now_ms();

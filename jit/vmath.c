@@ -156,9 +156,41 @@ static V pow2i(vb *b, V n) {
 }
 /* v * 2^n in two exact steps, so n may reach twice the exponent range
    (overflow gives inf, underflow rounds once into the denormals). */
-static V scale2(vb *b, V v, V n) {
+static V scale2_inline(vb *b, V v, V n) {
   V n1 = iashr(b, n, KI(b, 1));
   return mul(b, mul(b, v, pow2i(b, n1)), pow2i(b, isub(b, n, n1)));
+}
+
+/*
+ * The same through the scaling helper when the target has AVX-512: a
+ * scalar function whose call names vector variants (the vector function
+ * ABI's "vector-function-abi-variant"), so that the loop vectorizer calls
+ * a variant made of one vscalefps/pd -- rounded once, as the two steps
+ * are -- instead of widening the two steps (seven integer operations and
+ * two multiplies).  jit_vmath_finish inlines the helper and its variants
+ * after the vectorizer.
+ */
+static bool scalef_target, scalef_vl;
+
+static V scale_helper(vb *b);
+static V scale2(vb *b, V v, V n) {
+  if (!scalef_target) return scale2_inline(b, v, n);
+  V f = scale_helper(b);
+  LLVMTypeRef pt[2] = {b->T, b->I};
+  V args[2] = {v, n};
+  V call = LLVMBuildCall2(b->B, LLVMFunctionType(b->T, pt, 2, 0), f, args, 2, "");
+  const char *sc = b->d ? "loom.vm.scale.f64" : "loom.vm.scale.f32";
+  int wide = b->d ? 8 : 16;
+  char list[512];
+  int len = 0;
+  for (int w = wide; w >= (scalef_vl ? wide / 4 : wide); w /= 2)
+    len += snprintf(list + len, sizeof list - (size_t)len, "%s_ZGV_LLVM_N%dvv_%s(%s.v%d)",
+                    len ? "," : "", w, sc, sc, w);
+  const char *key = "vector-function-abi-variant";
+  LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
+                           LLVMCreateStringAttribute(b->C, key, (unsigned)strlen(key),
+                                                     list, (unsigned)len));
+  return call;
 }
 
 /* ---- double-double helpers -------------------------------------------- */
@@ -1135,6 +1167,90 @@ static void add_fn_attr(LLVMContextRef C, V fn, const char *name, uint64_t v) {
   unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
   LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
                           LLVMCreateEnumAttribute(C, kind, v));
+}
+
+/* A function of the scaling helper's family: internal, no side effects,
+   and not inlined until jit_vmath_finish (the first inlining must leave
+   the helper's calls for the vectorizer to see). */
+static V helper_fn(vb *b, const char *name, LLVMTypeRef ft) {
+  V f = LLVMAddFunction(b->M, name, ft);
+  LLVMSetLinkage(f, LLVMInternalLinkage);
+  add_fn_attr(b->C, f, "noinline", 0);
+  add_fn_attr(b->C, f, "nounwind", 0);
+  add_fn_attr(b->C, f, "willreturn", 0);
+  add_fn_attr(b->C, f, "nosync", 0);
+  add_fn_attr(b->C, f, "nofree", 0);
+  add_fn_attr(b->C, f, "speculatable", 0);
+  add_fn_attr(b->C, f, "memory", 0);
+  return f;
+}
+
+/* Variant v<w> of the helper: lanes w of T and I, one scalef (the lane
+   exponents, small integers, converted to T through int32). */
+static void scale_variant(vb *b, const char *sc, int w) {
+  LLVMTypeRef vt = LLVMVectorType(b->T, (unsigned)w), vi = LLVMVectorType(b->I, (unsigned)w);
+  LLVMTypeRef pt[2] = {vt, vi};
+  char name[64];
+  snprintf(name, sizeof name, "%s.v%d", sc, w);
+  V f = helper_fn(b, name, LLVMFunctionType(vt, pt, 2, 0));
+  LLVMBuilderRef B = LLVMCreateBuilderInContext(b->C);
+  LLVMPositionBuilderAtEnd(B, LLVMAppendBasicBlockInContext(b->C, f, "entry"));
+  V n = LLVMGetParam(f, 1);
+  if (b->d)
+    n = LLVMBuildTrunc(B, n, LLVMVectorType(LLVMInt32TypeInContext(b->C), (unsigned)w), "");
+  V nf = LLVMBuildSIToFP(B, n, vt, "");
+  int bits = w * (b->d ? 64 : 32);
+  char in[64];
+  snprintf(in, sizeof in, "llvm.x86.avx512.mask.scalef.%s.%d", b->d ? "pd" : "ps", bits);
+  unsigned id = LLVMLookupIntrinsicID(in, strlen(in));
+  LLVMTypeRef mt = LLVMIntTypeInContext(b->C, (unsigned)(w < 8 ? 8 : w));
+  V args[5] = {LLVMGetParam(f, 0), nf, LLVMConstNull(vt), LLVMConstAllOnes(mt),
+               LLVMConstInt(LLVMInt32TypeInContext(b->C), 4, 0)};
+  unsigned nargs = bits == 512 ? 5 : 4; /* the 512-bit forms take a rounding mode */
+  V r = LLVMBuildCall2(B, LLVMIntrinsicGetType(b->C, id, NULL, 0),
+                       LLVMGetIntrinsicDeclaration(b->M, id, NULL, 0), args, nargs, "");
+  LLVMBuildRet(B, r);
+  LLVMDisposeBuilder(B);
+}
+
+/* The scalar helper of b's type (its body: the two steps), with its
+   vector variants, created on first use. */
+static V scale_helper(vb *b) {
+  const char *sc = b->d ? "loom.vm.scale.f64" : "loom.vm.scale.f32";
+  V f = LLVMGetNamedFunction(b->M, sc);
+  if (f) return f;
+  LLVMTypeRef pt[2] = {b->T, b->I};
+  f = helper_fn(b, sc, LLVMFunctionType(b->T, pt, 2, 0));
+  LLVMBuilderRef saved = b->B;
+  b->B = LLVMCreateBuilderInContext(b->C);
+  LLVMPositionBuilderAtEnd(b->B, LLVMAppendBasicBlockInContext(b->C, f, "entry"));
+  LLVMBuildRet(b->B, scale2_inline(b, LLVMGetParam(f, 0), LLVMGetParam(f, 1)));
+  LLVMDisposeBuilder(b->B);
+  b->B = saved;
+  int wide = b->d ? 8 : 16;
+  for (int w = wide; w >= (scalef_vl ? wide / 4 : wide); w /= 2) scale_variant(b, sc, w);
+  return f;
+}
+
+void jit_vmath_target(bool avx512f, bool avx512vl) {
+  scalef_target = avx512f;
+  scalef_vl = avx512f && avx512vl;
+}
+
+bool jit_vmath_finish(LLVMModuleRef M) {
+  LLVMContextRef C = LLVMGetModuleContext(M);
+  unsigned noinl = LLVMGetEnumAttributeKindForName("noinline", 8);
+  unsigned alw = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
+  bool any = false;
+  for (V f = LLVMGetFirstFunction(M); f; f = LLVMGetNextFunction(f)) {
+    size_t n;
+    const char *name = LLVMGetValueName2(f, &n);
+    if (n < 13 || strncmp(name, "loom.vm.scale", 13)) continue;
+    LLVMRemoveEnumAttributeAtIndex(f, LLVMAttributeFunctionIndex, noinl);
+    LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(C, alw, 0));
+    any = true;
+  }
+  return any;
 }
 
 LLVMValueRef jit_vmath_get(LLVMModuleRef M, jit_vm_fn fn, bool f64,

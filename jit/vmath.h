@@ -37,6 +37,17 @@ typedef enum jit_vm_fn {
 LLVMValueRef jit_vmath_get(LLVMModuleRef M, jit_vm_fn fn, bool f64,
                            LLVMTypeRef *type_out);
 
+/* Tells the library the target: with AVX-512F, scaling by a power of two
+   goes through a helper with vscalef vector variants (AVX-512VL adds the
+   256- and 128-bit ones); without, it stays inline integer code.  Call
+   before building modules; process-wide. */
+void jit_vmath_target(bool avx512f, bool avx512vl);
+
+/* After the optimization pipeline (the loop vectorizer): marks the scaling
+   helper and its variants for inlining.  Returns whether M has them; the
+   caller then runs the always-inline pass over M. */
+bool jit_vmath_finish(LLVMModuleRef M);
+
 /* NumPy-style name of fn ("exp", "arctan2", "logaddexp", ...), or NULL for an
    out-of-range fn.  The string is static. */
 const char *jit_vmath_name(jit_vm_fn fn);
