@@ -1213,7 +1213,48 @@ static void scale_variant(vb *b, const char *sc, int w) {
   LLVMDisposeBuilder(B);
 }
 
-/* The scalar helper of b's type (its body: the two steps), with its
+/* llvm.compiler.used holds the vector variants (nothing calls them before
+   the vectorizer, and a pipeline with global dead code elimination would
+   delete them); jit_vmath_finish removes it again. */
+static void keep_variants(LLVMModuleRef M) {
+  V old = LLVMGetNamedGlobal(M, "llvm.compiler.used");
+  if (old) LLVMDeleteGlobal(old);
+  V keep[12];
+  unsigned n = 0;
+  for (V f = LLVMGetFirstFunction(M); f && n < 12; f = LLVMGetNextFunction(f)) {
+    size_t len;
+    const char *name = LLVMGetValueName2(f, &len);
+    if (len > 15 && !strncmp(name, "loom.vm.scale.", 14) && strchr(name + 14, 'v'))
+      keep[n++] = f;
+  }
+  LLVMTypeRef pt = LLVMPointerTypeInContext(LLVMGetModuleContext(M), 0);
+  V g = LLVMAddGlobal(M, LLVMArrayType(pt, n), "llvm.compiler.used");
+  LLVMSetLinkage(g, LLVMAppendingLinkage);
+  LLVMSetSection(g, "llvm.metadata");
+  LLVMSetInitializer(g, LLVMConstArray(pt, keep, n));
+}
+
+/* The scalar helper's body: vscalefss/sd on lane 0 (a scalar epilogue's
+   exp then keeps its exponent in a vector register, instead of moving it
+   through the integer registers for the two steps). */
+static V scale_scalar(vb *b, V v, V n) {
+  LLVMBuilderRef B = b->B;
+  LLVMTypeRef vt = LLVMVectorType(b->T, b->d ? 2 : 4);
+  LLVMTypeRef i32 = LLVMInt32TypeInContext(b->C);
+  if (b->d) n = LLVMBuildTrunc(B, n, i32, "");
+  V z = LLVMConstInt(i32, 0, 0);
+  V a = LLVMBuildInsertElement(B, LLVMGetUndef(vt), v, z, "");
+  V e = LLVMBuildInsertElement(B, LLVMGetUndef(vt), LLVMBuildSIToFP(B, n, b->T, ""), z, "");
+  const char *in = b->d ? "llvm.x86.avx512.mask.scalef.sd" : "llvm.x86.avx512.mask.scalef.ss";
+  unsigned id = LLVMLookupIntrinsicID(in, strlen(in));
+  V args[5] = {a, e, LLVMConstNull(vt), LLVMConstAllOnes(LLVMInt8TypeInContext(b->C)),
+               LLVMConstInt(i32, 4, 0)};
+  V r = LLVMBuildCall2(B, LLVMIntrinsicGetType(b->C, id, NULL, 0),
+                       LLVMGetIntrinsicDeclaration(b->M, id, NULL, 0), args, 5, "");
+  return LLVMBuildExtractElement(B, r, z, "");
+}
+
+/* The scalar helper of b's type (its body: scale_scalar), with its
    vector variants, created on first use. */
 static V scale_helper(vb *b) {
   const char *sc = b->d ? "loom.vm.scale.f64" : "loom.vm.scale.f32";
@@ -1224,11 +1265,12 @@ static V scale_helper(vb *b) {
   LLVMBuilderRef saved = b->B;
   b->B = LLVMCreateBuilderInContext(b->C);
   LLVMPositionBuilderAtEnd(b->B, LLVMAppendBasicBlockInContext(b->C, f, "entry"));
-  LLVMBuildRet(b->B, scale2_inline(b, LLVMGetParam(f, 0), LLVMGetParam(f, 1)));
+  LLVMBuildRet(b->B, scale_scalar(b, LLVMGetParam(f, 0), LLVMGetParam(f, 1)));
   LLVMDisposeBuilder(b->B);
   b->B = saved;
   int wide = b->d ? 8 : 16;
   for (int w = wide; w >= (scalef_vl ? wide / 4 : wide); w /= 2) scale_variant(b, sc, w);
+  keep_variants(b->M);
   return f;
 }
 
@@ -1239,6 +1281,8 @@ void jit_vmath_target(bool avx512f, bool avx512vl) {
 
 bool jit_vmath_finish(LLVMModuleRef M) {
   LLVMContextRef C = LLVMGetModuleContext(M);
+  V used = LLVMGetNamedGlobal(M, "llvm.compiler.used");
+  if (used) LLVMDeleteGlobal(used);
   unsigned noinl = LLVMGetEnumAttributeKindForName("noinline", 8);
   unsigned alw = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
   bool any = false;
