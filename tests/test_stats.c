@@ -359,6 +359,7 @@ int main(void)
     tcase_add_test(t, fusion);
     tcase_add_test(t, fused_vs_eager);
     tcase_add_test(t, allocation_failures);
+    tcase_set_timeout(t, 120); /* sanitizer builds on a loaded machine */
     suite_add_tcase(s, t);
     return ts_run(s);
 }
