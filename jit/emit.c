@@ -466,8 +466,13 @@ static bool is_nanflag(const kir_acc *acc)
 /* Type of slot (0 value, 1 second part, 2 shift) of an accumulator. */
 static LLVMTypeRef slot_type(em *e, const kir_acc *acc, int slot)
 {
-    if (slot == 1 && is_nanflag(acc)) /* as wide as the values: as many lanes */
-        return acc->dtype == LOOM_FLOAT32 ? e->i32 : e->i64;
+    /* a NaN flag in registers is a bool, which the vectorizer keeps in
+     * mask registers (one korw per vector instead of widening it to the
+     * values' lanes); in the scratch buffer (vector accumulators, loaded
+     * and stored along with the values) it is as wide as the values, so
+     * that both take the same number of lanes */
+    if (slot == 1 && is_nanflag(acc))
+        return acc->vec_var < 0 ? e->i1 : acc->dtype == LOOM_FLOAT32 ? e->i32 : e->i64;
     return slot == 1 && is_arg(acc) ? e->i64 : ty(e, acc->dtype);
 }
 
