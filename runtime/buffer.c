@@ -230,6 +230,14 @@ rt_buffer *rt_buffer_pooled(rt_bufpool *p, size_t nbytes, bool zero)
     return b;
 }
 
+void *rt_malloc_aligned(const rt_alloc *a, size_t n, void **block)
+{
+    if (n > SIZE_MAX - RT_ALIGN || !(*block = rt_malloc(a, n + RT_ALIGN)))
+        return NULL;
+    uintptr_t p = ((uintptr_t)*block + RT_ALIGN - 1) & ~(uintptr_t)(RT_ALIGN - 1);
+    return (void *)p;
+}
+
 /* sysfs first: in virtual machines glibc's sysconf can report a cache
  * several times the real one. */
 int64_t rt_llc_bytes(void)

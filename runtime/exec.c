@@ -396,9 +396,9 @@ static loom_status run_kernel(rt_program *p, int i)
     } else if (k->scratch >= 0) {
         scratch = (size_t)ks->extent0 * (size_t)k->naccs * KIR_ACC_BYTES;
     }
-    void *sbuf = NULL;
+    void *sbuf = NULL, *sblock = NULL;
     if (k->scratch >= 0 &&
-        !(sbuf = rt_malloc(&p->ctx->alloc, scratch ? scratch : 1))) {
+        !(sbuf = rt_malloc_aligned(&p->ctx->alloc, scratch ? scratch : 1, &sblock))) {
         graph_ctx_error(p->ctx, LOOM_ERR_MEMORY, "kernel scratch: out of memory");
         return LOOM_ERR_MEMORY;
     }
@@ -416,7 +416,7 @@ static loom_status run_kernel(rt_program *p, int i)
         rt_parallel_for(p->ctx->threads, ks->extent0, ks->grain, run_range, &j);
     }
     ks->run_ms = now_ms() - t0;
-    rt_free(&p->ctx->alloc, sbuf, scratch ? scratch : 1);
+    rt_free(&p->ctx->alloc, sblock, (scratch ? scratch : 1) + 64);
     return LOOM_OK;
 }
 

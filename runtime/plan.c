@@ -454,8 +454,9 @@ static loom_status run_kernel(loom_ctx *ctx, const tstep *ts,
     bool need_scratch = false;
     for (int b = 0; b < ts->nbind; b++)
         need_scratch = need_scratch || ts->bind[b].kind == REF_SCRATCH;
-    void *sbuf = NULL;
-    if (need_scratch && !(sbuf = rt_malloc(&ctx->alloc, scratch ? scratch : 1))) {
+    void *sbuf = NULL, *sblock = NULL;
+    if (need_scratch &&
+        !(sbuf = rt_malloc_aligned(&ctx->alloc, scratch ? scratch : 1, &sblock))) {
         if (P != params)
             free(P);
         return LOOM_ERR_MEMORY;
@@ -472,8 +473,8 @@ static loom_status run_kernel(loom_ctx *ctx, const tstep *ts,
     } else if (ts->total > 0) {
         rt_parallel_for(ctx->threads, ts->extent0, ts->grain, run_range, &j);
     }
-    if (sbuf)
-        rt_free(&ctx->alloc, sbuf, scratch ? scratch : 1);
+    if (sblock)
+        rt_free(&ctx->alloc, sblock, (scratch ? scratch : 1) + 64);
     if (P != params)
         free(P);
     return LOOM_OK;

@@ -25,6 +25,9 @@ void *rt_default_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 void *rt_malloc(const rt_alloc *a, size_t n);
 void *rt_realloc(const rt_alloc *a, void *p, size_t osize, size_t nsize);
 void rt_free(const rt_alloc *a, void *p, size_t n);
+/* n bytes aligned to 64 from a; *block receives the allocation to release
+ * with rt_free(a, *block, n + 64).  NULL if the allocator fails. */
+void *rt_malloc_aligned(const rt_alloc *a, size_t n, void **block);
 
 /*
  * A reference-counted block of element memory, 64-byte aligned.
