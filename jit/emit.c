@@ -13,6 +13,11 @@
  *
  * Values are emitted where first used, memoized per loop depth: leaving a
  * loop forgets what was emitted inside it (LICM hoists invariant work).
+ *
+ * Sweeps: a row reduction's loop becomes an unmasked interleaved loop and
+ * a masked tail (split_reduction); an elementwise loop an unmasked loop
+ * of whole steps and a masked rest (split_elementwise), with a masked peel
+ * to alignment first when its store streams past the caches.
  */
 #include "jit/emit.h"
 #include "jit/vmath.h"
