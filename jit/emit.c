@@ -24,6 +24,7 @@
 
 #include <llvm-c/Core.h>
 #include <llvm-c/DebugInfo.h>
+#include <llvm-c/Target.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1600,6 +1601,7 @@ bool jit_emit(LLVMModuleRef M, const jit_kernel *k, const char *name,
 void jit_emit_align_streams(LLVMModuleRef M)
 {
     LLVMContextRef C = LLVMGetModuleContext(M);
+    LLVMTargetDataRef td = LLVMGetModuleDataLayout(M);
     unsigned scope_kind = md_kind(C, "alias.scope");
     unsigned nt_kind = md_kind(C, "nontemporal");
     LLVMValueRef tag = LLVMMetadataAsValue(C, stream_scopes(C));
@@ -1617,13 +1619,7 @@ void jit_emit_align_streams(LLVMModuleRef M)
                 LLVMTypeRef t = LLVMTypeOf(LLVMGetOperand(in, 0));
                 if (LLVMGetTypeKind(t) != LLVMVectorTypeKind)
                     continue;
-                LLVMTypeRef el = LLVMGetElementType(t);
-                unsigned bits = LLVMGetTypeKind(el) == LLVMIntegerTypeKind
-                                    ? LLVMGetIntTypeWidth(el)
-                                : LLVMGetTypeKind(el) == LLVMFloatTypeKind  ? 32
-                                : LLVMGetTypeKind(el) == LLVMDoubleTypeKind ? 64
-                                                                            : 0;
-                unsigned bytes = LLVMGetVectorSize(t) * bits / 8;
+                unsigned bytes = (unsigned)LLVMStoreSizeOfType(td, t);
                 unsigned align = bytes % 64 == 0 && bytes ? 64
                                  : bytes >= 16 && !(bytes & (bytes - 1)) ? bytes
                                                                          : 0;

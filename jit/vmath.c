@@ -172,6 +172,14 @@ static V scale2_inline(vb *b, V v, V n) {
  */
 static bool scalef_target, scalef_vl;
 
+/* The lane counts of the helper's vector variants, widest first: 512-bit
+   vectors, and with AVX-512VL 256- and 128-bit ones.  Returns how many. */
+static int variant_widths(const vb *b, int w[3]) {
+  int n = 0;
+  for (int x = b->d ? 8 : 16; n < (scalef_vl ? 3 : 1); x /= 2) w[n++] = x;
+  return n;
+}
+
 static V scale_helper(vb *b);
 static V scale2(vb *b, V v, V n) {
   if (!scalef_target) return scale2_inline(b, v, n);
@@ -180,12 +188,12 @@ static V scale2(vb *b, V v, V n) {
   V args[2] = {v, n};
   V call = LLVMBuildCall2(b->B, LLVMFunctionType(b->T, pt, 2, 0), f, args, 2, "");
   const char *sc = b->d ? "loom.vm.scale.f64" : "loom.vm.scale.f32";
-  int wide = b->d ? 8 : 16;
+  int w[3], nw = variant_widths(b, w);
   char list[512];
   int len = 0;
-  for (int w = wide; w >= (scalef_vl ? wide / 4 : wide); w /= 2)
+  for (int i = 0; i < nw; i++)
     len += snprintf(list + len, sizeof list - (size_t)len, "%s_ZGV_LLVM_N%dvv_%s(%s.v%d)",
-                    len ? "," : "", w, sc, sc, w);
+                    len ? "," : "", w[i], sc, sc, w[i]);
   const char *key = "vector-function-abi-variant";
   LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
                            LLVMCreateStringAttribute(b->C, key, (unsigned)strlen(key),
@@ -1268,8 +1276,8 @@ static V scale_helper(vb *b) {
   LLVMBuildRet(b->B, scale_scalar(b, LLVMGetParam(f, 0), LLVMGetParam(f, 1)));
   LLVMDisposeBuilder(b->B);
   b->B = saved;
-  int wide = b->d ? 8 : 16;
-  for (int w = wide; w >= (scalef_vl ? wide / 4 : wide); w /= 2) scale_variant(b, sc, w);
+  int w[3], nw = variant_widths(b, w);
+  for (int i = 0; i < nw; i++) scale_variant(b, sc, w[i]);
   keep_variants(b->M);
   return f;
 }

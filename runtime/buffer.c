@@ -238,9 +238,17 @@ void *rt_malloc_aligned(const rt_alloc *a, size_t n, void **block)
     return (void *)p;
 }
 
+void rt_free_aligned(const rt_alloc *a, void *block, size_t n)
+{
+    rt_free(a, block, n + RT_ALIGN);
+}
+
 /* sysfs first: in virtual machines glibc's sysconf can report a cache
  * several times the real one. */
-int64_t rt_llc_bytes(void)
+static int64_t llc_bytes;
+static pthread_once_t llc_once = PTHREAD_ONCE_INIT;
+
+static void read_llc(void)
 {
     int64_t best = 0;
     for (int i = 0; i < 8; i++) {
@@ -263,5 +271,11 @@ int64_t rt_llc_bytes(void)
     if (best <= 0)
         best = sysconf(_SC_LEVEL3_CACHE_SIZE);
 #endif
-    return best > 0 ? best : (int64_t)32 << 20;
+    llc_bytes = best > 0 ? best : (int64_t)32 << 20;
+}
+
+int64_t rt_llc_bytes(void)
+{
+    pthread_once(&llc_once, read_llc);
+    return llc_bytes;
 }

@@ -416,7 +416,7 @@ static loom_status run_kernel(rt_program *p, int i)
         rt_parallel_for(p->ctx->threads, ks->extent0, ks->grain, run_range, &j);
     }
     ks->run_ms = now_ms() - t0;
-    rt_free(&p->ctx->alloc, sblock, (scratch ? scratch : 1) + 64);
+    rt_free_aligned(&p->ctx->alloc, sblock, scratch ? scratch : 1);
     return LOOM_OK;
 }
 

@@ -474,7 +474,7 @@ static loom_status run_kernel(loom_ctx *ctx, const tstep *ts,
         rt_parallel_for(ctx->threads, ts->extent0, ts->grain, run_range, &j);
     }
     if (sblock)
-        rt_free(&ctx->alloc, sblock, (scratch ? scratch : 1) + 64);
+        rt_free_aligned(&ctx->alloc, sblock, scratch ? scratch : 1);
     if (P != params)
         free(P);
     return LOOM_OK;

@@ -25,9 +25,10 @@ void *rt_default_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 void *rt_malloc(const rt_alloc *a, size_t n);
 void *rt_realloc(const rt_alloc *a, void *p, size_t osize, size_t nsize);
 void rt_free(const rt_alloc *a, void *p, size_t n);
-/* n bytes aligned to 64 from a; *block receives the allocation to release
- * with rt_free(a, *block, n + 64).  NULL if the allocator fails. */
+/* n bytes aligned to 64 from a; *block receives the allocation, which
+ * rt_free_aligned(a, *block, n) releases.  NULL if the allocator fails. */
 void *rt_malloc_aligned(const rt_alloc *a, size_t n, void **block);
+void rt_free_aligned(const rt_alloc *a, void *block, size_t n);
 
 /*
  * A reference-counted block of element memory, 64-byte aligned.
@@ -80,7 +81,7 @@ void rt_buffer_ref(rt_buffer *b);
 void rt_buffer_unref(rt_buffer *b);
 
 /* The size of the machine's largest CPU cache in bytes (sysfs, then
- * sysconf); 32 MiB when neither says. */
+ * sysconf); 32 MiB when neither says.  Read once per process. */
 int64_t rt_llc_bytes(void);
 
 #endif /* LOOM_RT_H */
