@@ -181,11 +181,11 @@ static int variant_widths(const vb *b, int w[3]) {
 }
 
 static V scale_helper(vb *b);
-static V scale2(vb *b, V v, V n) {
-  if (!scalef_target) return scale2_inline(b, v, n);
+/* v * 2^k through the helper; k is an integral value of type T. */
+static V scale_call(vb *b, V v, V k) {
   V f = scale_helper(b);
-  LLVMTypeRef pt[2] = {b->T, b->I};
-  V args[2] = {v, n};
+  LLVMTypeRef pt[2] = {b->T, b->T};
+  V args[2] = {v, k};
   V call = LLVMBuildCall2(b->B, LLVMFunctionType(b->T, pt, 2, 0), f, args, 2, "");
   const char *sc = b->d ? "loom.vm.scale.f64" : "loom.vm.scale.f32";
   int w[3], nw = variant_widths(b, w);
@@ -199,6 +199,19 @@ static V scale2(vb *b, V v, V n) {
                            LLVMCreateStringAttribute(b->C, key, (unsigned)strlen(key),
                                                      list, (unsigned)len));
   return call;
+}
+/* v * 2^n for an integer n (type I, at most twice the exponent range). */
+static V scale2(vb *b, V v, V n) {
+  if (!scalef_target) return scale2_inline(b, v, n);
+  if (b->d) n = LLVMBuildTrunc(b->B, n, LLVMInt32TypeInContext(b->C), ""); /* cvtdq2pd */
+  return scale_call(b, v, LLVMBuildSIToFP(b->B, n, b->T, ""));
+}
+/* The same for an exponent the caller holds as an integral float k (the
+   rounded x/ln2 of an exp), which vscalef takes as it is; n is k as an
+   integer for targets without vscalef, or NULL for ftoi(k) (k not NaN). */
+static V scale2k(vb *b, V v, V k, V n) {
+  if (scalef_target) return scale_call(b, v, k);
+  return scale2_inline(b, v, n ? n : ftoi(b, k));
 }
 
 /* ---- double-double helpers -------------------------------------------- */
@@ -327,31 +340,32 @@ static const double C_CBRT_W[6] = {
    and the integer n.  k = round(x/ln2) by the 1.5*2^23 shifter (no fptosi,
    so a NaN x yields a NaN pm1 and some finite n); Cody-Waite with ln2 in two
    floats, the first fma exact. */
-static V f_exp_core(vb *b, V x, V *n) {
+static V f_exp_core(vb *b, V x, V *n, V *kf) {
   V sh = K(b, 0x1.8p23);
   V t = fma3(b, x, K(b, INVLN2_H), sh);
   V k = sub(b, t, sh);
   *n = isub(b, bits(b, t), bits(b, sh));
+  if (kf) *kf = k;
   V r = fma3(b, neg(b, k), K(b, LN2F_H), x);
   r = fma3(b, neg(b, k), K(b, LN2F_L), r);
   return fma3(b, mul(b, r, r), horner(b, r, C_EXPF_Q, 5), r);
 }
 
 static V f_exp(vb *b, V x) {
-  V n, p = f_exp_core(b, clamp_nan(b, x, -104.0, 89.0), &n);
-  return scale2(b, add(b, p, K(b, 1.0)), n);
+  V n, k, p = f_exp_core(b, clamp_nan(b, x, -104.0, 89.0), &n, &k);
+  return scale2k(b, add(b, p, K(b, 1.0)), k, n);
 }
 
 static V f_exp2(vb *b, V x) {
   V xc = clamp(b, x, -152.0, 129.0), k = rint_(b, xc), r = sub(b, xc, k);
   V p = fma3(b, r, horner(b, r, C_EXP2F_P, 6), K(b, 1.0));
-  return sel(b, isnan_(b, x), x, scale2(b, p, ftoi(b, k)));
+  return sel(b, isnan_(b, x), x, scale2k(b, p, k, NULL));
 }
 
 /* expm1 = 2^n (1 + p) - 1 = 2 (t p + (t - 1/2)) with t = 2^(n-1), which is
    exact for the n that matter; n == 0 returns p itself (tiny x). */
 static V f_expm1(vb *b, V x) {
-  V n, p = f_exp_core(b, clamp_nan(b, x, -30.0, 89.0), &n);
+  V n, p = f_exp_core(b, clamp_nan(b, x, -30.0, 89.0), &n, NULL);
   V t = pow2i(b, isub(b, n, KI(b, 1)));
   V r = mul(b, K(b, 2.0), fma3(b, t, p, sub(b, t, K(b, 0.5))));
   r = sel(b, ieq(b, n, KI(b, 0)), p, r);
@@ -432,7 +446,7 @@ static V f_tanh(vb *b, V x) {
   V a = fabs_(b, x), z = mul(b, a, a);
   V small = fma3(b, mul(b, a, z), horner(b, z, C_TANHF_T, 5), a);
   V a2 = add(b, a, a), n;
-  V pm1 = f_exp_core(b, sel(b, gt(b, a2, K(b, 20.0)), K(b, 20.0), a2), &n);
+  V pm1 = f_exp_core(b, sel(b, gt(b, a2, K(b, 20.0)), K(b, 20.0), a2), &n, NULL);
   V S = pow2i(b, n);
   V den = fma3(b, S, pm1, add(b, S, K(b, 1.0)));
   V big = sub(b, K(b, 1.0), fdv(b, K(b, 2.0), den));
@@ -445,7 +459,7 @@ static V f_tanh(vb *b, V x) {
    scaled by C = 2^-64 so the denominator stays finite and the result rounds
    once into the denormals.  NaN propagates. */
 static V f_sigmoid(vb *b, V x) {
-  V n, pm1 = f_exp_core(b, clamp_nan(b, neg(b, x), -87.0, 104.0), &n);
+  V n, pm1 = f_exp_core(b, clamp_nan(b, neg(b, x), -87.0, 104.0), &n, NULL);
   V big = LLVMBuildICmp(b->B, LLVMIntSGT, n, KI(b, 100), "");
   V hi = LLVMBuildICmp(b->B, LLVMIntSGE, n, KI(b, 24), "");
   V S = pow2i(b, isub(b, n, sel(b, big, KI(b, 64), KI(b, 0))));
@@ -476,14 +490,16 @@ static dd exp_poly(vb *b, V rh, V rl) {
   return fast_two_sum(b, s.h, add(b, s.l, p.l));
 }
 /* Cody-Waite reduction x = k ln2 + r (dd r, |r| <= ~0.35) for x in about
-   [-2200, 2200]; the first fma is exact because LN2_H42 has 42 bits. */
-static void exp_reduce(vb *b, V xh, V xl, V *k, dd *r) {
+   [-2200, 2200]; the first fma is exact because LN2_H42 has 42 bits.
+   Returns k as a float (k itself as an integer). */
+static V exp_reduce(vb *b, V xh, V xl, V *k, dd *r) {
   V kf = rint_(b, mul(b, xh, K(b, INVLN2_H)));
   V r1 = fma3(b, neg(b, kf), K(b, LN2_H42), xh);
   dd t = fast_two_sum(b, r1, neg(b, mul(b, kf, K(b, LN2_L42))));
   if (xl) t.l = add(b, t.l, xl);
   *r = t;
   *k = ftoi(b, kf);
+  return kf;
 }
 /* e^(xh+xl) = 2^k (H + L) */
 static dd exp_core(vb *b, V xh, V xl, V *k) {
@@ -494,15 +510,17 @@ static dd exp_core(vb *b, V xh, V xl, V *k) {
 
 static V d_exp(vb *b, V x) {
   V k;
-  dd e = exp_core(b, clamp(b, x, -746.0, 710.0), NULL, &k);
-  return sel(b, isnan_(b, x), x, scale2(b, e.h, k));
+  dd r;
+  V kf = exp_reduce(b, clamp(b, x, -746.0, 710.0), NULL, &k, &r);
+  dd e = exp_poly(b, r.h, r.l);
+  return sel(b, isnan_(b, x), x, scale2k(b, e.h, kf, k));
 }
 
 static V d_exp2(vb *b, V x) {
   V xc = clamp(b, x, -1080.0, 1030.0), k = rint_(b, xc), r = sub(b, xc, k);
   dd p = two_prod(b, r, K(b, LN2_H));
   dd e = exp_poly(b, p.h, fma3(b, r, K(b, LN2_L), p.l));
-  return sel(b, isnan_(b, x), x, scale2(b, e.h, ftoi(b, k)));
+  return sel(b, isnan_(b, x), x, scale2k(b, e.h, k, NULL));
 }
 
 /* (e^x - 1)/2 as dd for x in [-40, 710] (k returned), computed as
@@ -1193,20 +1211,17 @@ static V helper_fn(vb *b, const char *name, LLVMTypeRef ft) {
   return f;
 }
 
-/* Variant v<w> of the helper: lanes w of T and I, one scalef (the lane
-   exponents, small integers, converted to T through int32). */
+/* Variant v<w> of the helper: w lanes of T (values and integral
+   exponents), one scalef. */
 static void scale_variant(vb *b, const char *sc, int w) {
-  LLVMTypeRef vt = LLVMVectorType(b->T, (unsigned)w), vi = LLVMVectorType(b->I, (unsigned)w);
-  LLVMTypeRef pt[2] = {vt, vi};
+  LLVMTypeRef vt = LLVMVectorType(b->T, (unsigned)w);
+  LLVMTypeRef pt[2] = {vt, vt};
   char name[64];
   snprintf(name, sizeof name, "%s.v%d", sc, w);
   V f = helper_fn(b, name, LLVMFunctionType(vt, pt, 2, 0));
   LLVMBuilderRef B = LLVMCreateBuilderInContext(b->C);
   LLVMPositionBuilderAtEnd(B, LLVMAppendBasicBlockInContext(b->C, f, "entry"));
-  V n = LLVMGetParam(f, 1);
-  if (b->d)
-    n = LLVMBuildTrunc(B, n, LLVMVectorType(LLVMInt32TypeInContext(b->C), (unsigned)w), "");
-  V nf = LLVMBuildSIToFP(B, n, vt, "");
+  V nf = LLVMGetParam(f, 1);
   int bits = w * (b->d ? 64 : 32);
   char in[64];
   snprintf(in, sizeof in, "llvm.x86.avx512.mask.scalef.%s.%d", b->d ? "pd" : "ps", bits);
@@ -1249,10 +1264,9 @@ static V scale_scalar(vb *b, V v, V n) {
   LLVMBuilderRef B = b->B;
   LLVMTypeRef vt = LLVMVectorType(b->T, b->d ? 2 : 4);
   LLVMTypeRef i32 = LLVMInt32TypeInContext(b->C);
-  if (b->d) n = LLVMBuildTrunc(B, n, i32, "");
   V z = LLVMConstInt(i32, 0, 0);
   V a = LLVMBuildInsertElement(B, LLVMGetUndef(vt), v, z, "");
-  V e = LLVMBuildInsertElement(B, LLVMGetUndef(vt), LLVMBuildSIToFP(B, n, b->T, ""), z, "");
+  V e = LLVMBuildInsertElement(B, LLVMGetUndef(vt), n, z, "");
   const char *in = b->d ? "llvm.x86.avx512.mask.scalef.sd" : "llvm.x86.avx512.mask.scalef.ss";
   unsigned id = LLVMLookupIntrinsicID(in, strlen(in));
   V args[5] = {a, e, LLVMConstNull(vt), LLVMConstAllOnes(LLVMInt8TypeInContext(b->C)),
@@ -1268,7 +1282,7 @@ static V scale_helper(vb *b) {
   const char *sc = b->d ? "loom.vm.scale.f64" : "loom.vm.scale.f32";
   V f = LLVMGetNamedFunction(b->M, sc);
   if (f) return f;
-  LLVMTypeRef pt[2] = {b->T, b->I};
+  LLVMTypeRef pt[2] = {b->T, b->T};
   f = helper_fn(b, sc, LLVMFunctionType(b->T, pt, 2, 0));
   LLVMBuilderRef saved = b->B;
   b->B = LLVMCreateBuilderInContext(b->C);
