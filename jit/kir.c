@@ -249,6 +249,74 @@ bool jit_unit_stride(const jit_kernel *k, int v, int var)
            (jit_unit_stride(k, x->b, var) && !jit_uses_var(k, x->a, var));
 }
 
+/* The value of a constant or parameter index value, or false. */
+static bool index_const(const jit_kernel *k, int v, int64_t *out)
+{
+    const kir_val *x = &k->vals[v];
+    if (x->op == KV_CONST)
+        *out = x->imm.i;
+    else if (x->op == KV_PARAM)
+        *out = k->params[x->a];
+    else
+        return false;
+    return true;
+}
+
+bool jit_var_coeff(const jit_kernel *k, int v, int var, int64_t *coef)
+{
+    int64_t a, b;
+    const kir_val *x = &k->vals[v];
+    if (!jit_uses_var(k, v, var)) {
+        *coef = 0;
+        return true;
+    }
+    switch (x->op) {
+    case KV_VAR:
+        *coef = 1;
+        return true;
+    case KV_IADD:
+        if (!jit_var_coeff(k, x->a, var, &a) || !jit_var_coeff(k, x->b, var, &b))
+            return false;
+        *coef = a + b;
+        return true;
+    case KV_IMUL:
+        if (index_const(k, x->b, &b) && jit_var_coeff(k, x->a, var, &a))
+            *coef = a * b;
+        else if (index_const(k, x->a, &a) && jit_var_coeff(k, x->b, var, &b))
+            *coef = a * b;
+        else
+            return false;
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool jit_buf_coeff(const jit_kernel *k, int buf, int var, int64_t *coef)
+{
+    bool seen = false;
+    int64_t c = 0;
+    for (int v = 0; v < k->nvals; v++) {
+        const kir_val *x = &k->vals[v];
+        if (x->op != KV_LOAD || x->a != buf)
+            continue;
+        if (!jit_var_coeff(k, x->b, var, &c) || (seen && c != *coef))
+            return false;
+        *coef = c;
+        seen = true;
+    }
+    for (int i = 0; i < k->nstmts; i++) {
+        const kir_stmt *s = &k->stmts[i];
+        if ((s->op != KS_STORE && s->op != KS_STREAM) || s->a != buf)
+            continue;
+        if (!jit_var_coeff(k, s->b, var, &c) || (seen && c != *coef))
+            return false;
+        *coef = c;
+        seen = true;
+    }
+    return seen;
+}
+
 int jit_elementwise_loop_end(const jit_kernel *k, int i)
 {
     if (k->stmts[i].c & KIR_LOOP_SPLIT)

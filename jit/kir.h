@@ -158,6 +158,13 @@ bool jit_uses_var(const jit_kernel *k, int v, int var);
 /* Whether index value v is var + (terms free of var): contiguous along
  * loop var. */
 bool jit_unit_stride(const jit_kernel *k, int v, int var);
+/* Whether index value v is var * c + (terms free of var), c a constant
+ * or parameter product: sets *coef to c (0 when v does not use var). */
+bool jit_var_coeff(const jit_kernel *k, int v, int var, int64_t *coef);
+/* Whether every load and store of buffer buf indexes it with the same
+ * coefficient of var (jit_var_coeff), set in *coef; false also when the
+ * kernel does not touch buf. */
+bool jit_buf_coeff(const jit_kernel *k, int buf, int var, int64_t *coef);
 /* The statement ending the innermost loop opened at stmts[i] if that loop
  * only computes and stores (an elementwise sweep), else -1. */
 int jit_elementwise_loop_end(const jit_kernel *k, int i);

@@ -352,6 +352,15 @@ static void print_fusion(FILE *out, const rt_program *p, const walk *w)
                 walk_index(w, plan->views[i]));
 }
 
+/* Bytes of one slab of every intermediate of chain t. */
+static int64_t tile_bytes(const rt_program *p, const rt_tile *t)
+{
+    int64_t n = 0;
+    for (int q = 0; q < t->nslot; q++)
+        n += p->mem[t->slot[q]].nbytes / t->nslabs;
+    return n;
+}
+
 static void print_memory(FILE *out, const rt_program *p, const walk *w)
 {
     fprintf(out, "-- memory plan: %d buffer(s), peak %lld bytes\n", p->nmem,
@@ -368,7 +377,18 @@ static void print_memory(FILE *out, const rt_program *p, const walk *w)
             fprintf(out, ", in place of buf%d (read only where written)", m->reuse);
         else if (m->reuse >= 0)
             fprintf(out, ", reuses buf%d's memory", m->reuse);
+        if (m->tiled)
+            fprintf(out, ", tiled: its slabs live in small per-thread buffers (this memory is reserved, not touched)");
         fputc('\n', out);
+    }
+    for (int k = 0; k < p->ntiles; k++) {
+        const rt_tile *t = &p->tiles[k];
+        fprintf(out, "  tiled chain: steps %d-%d run one batch element at a time "
+                "(%lld slabs, each thread its own), passing", t->first, t->last,
+                (long long)t->nslabs);
+        for (int q = 0; q < t->nslot; q++)
+            fprintf(out, " buf%d", t->slot[q]);
+        fprintf(out, " slab by slab in %lld bytes per thread\n", (long long)tile_bytes(p, t));
     }
 }
 
@@ -433,8 +453,26 @@ static double kernel_flops(const jit_kernel *k)
     return flops;
 }
 
-static void print_kernel_stats(FILE *out, const rt_kstep *ks, double bw)
+/* The tiled chain holding step i, or NULL. */
+static const rt_tile *tile_of(const rt_program *p, int i)
 {
+    for (int k = 0; k < p->ntiles; k++)
+        if (p->tiles[k].first <= i && i <= p->tiles[k].last)
+            return &p->tiles[k];
+    return NULL;
+}
+
+/* The run line of step i that is part of tiled chain t: the chain's time
+ * is counted once, on its first step. */
+static void print_tiled_run(FILE *out, const rt_program *p, const rt_tile *t)
+{
+    fprintf(out, "    run: in tiled chain %d-%d, which ran in %.3f ms\n", t->first,
+            t->last, p->ks[t->first].run_ms);
+}
+
+static void print_kernel_stats(FILE *out, const rt_program *p, int i, double bw)
+{
+    const rt_kstep *ks = &p->ks[i];
     const jit_compile_info *c = &ks->cinfo;
     fprintf(out, "  %s: ", ks->k.name);
     if (c->mem_hit)
@@ -448,6 +486,12 @@ static void print_kernel_stats(FILE *out, const rt_kstep *ks, double bw)
                 c->miss ? c->miss : "miss", c->emit_ms, c->verify_ms,
                 c->opt_ms, c->codegen_ms, c->link_ms, c->total_ms,
                 c->object_bytes);
+    const rt_tile *t = tile_of(p, i);
+    if (t) {
+        fputc('\n', out);
+        print_tiled_run(out, p, t);
+        return;
+    }
     double s = ks->run_ms / 1e3, gbs = s > 0 ? (double)ks->bytes / s / 1e9 : 0;
     double gf = s > 0 ? kernel_flops(&ks->k) / s / 1e9 : 0;
     fprintf(out, "\n    run %.3f ms, %lld bytes moved, %.2f GB/s", ks->run_ms,
@@ -714,9 +758,16 @@ void rt_dump_program(const rt_program *p, FILE *out, unsigned stages)
         for (int s = 0; s < p->plan.nsteps; s++) {
             const rt_kstep *ks = &p->ks[s];
             if (p->plan.steps[s].kind != FUSE_KERNEL) {
-                if (stages & LOOM_DUMP_STATS)
-                    fprintf(out, "  step %d (runtime call %s): run %.3f ms\n", s,
-                            step_name(p, s), ks->run_ms);
+                if (!(stages & LOOM_DUMP_STATS))
+                    continue;
+                const rt_tile *t = tile_of(p, s);
+                fprintf(out, "  step %d (runtime call %s):", s, step_name(p, s));
+                if (t) {
+                    fputc('\n', out);
+                    print_tiled_run(out, p, t);
+                } else {
+                    fprintf(out, " run %.3f ms\n", ks->run_ms);
+                }
                 continue;
             }
             if (stages & LOOM_DUMP_KERNEL) {
@@ -726,7 +777,7 @@ void rt_dump_program(const rt_program *p, FILE *out, unsigned stages)
             if (stages & (LOOM_DUMP_LLVM | LOOM_DUMP_LLVM_OPT | LOOM_DUMP_ASM))
                 print_texts(out, ks, stages);
             if (stages & LOOM_DUMP_STATS)
-                print_kernel_stats(out, ks, bw);
+                print_kernel_stats(out, p, s, bw);
         }
     }
     if (ctx->dump_dot)

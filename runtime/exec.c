@@ -107,7 +107,7 @@ static void plan_streams(rt_program *p)
             const loom_array *o = ks->bind[b].node;
             if (!o || !ks->bind[b].output || node_bytes(o) < p->ctx->stream_bytes ||
                 (o->tmp2 < p->nmem && p->mem[o->tmp2].node == o &&
-                 p->mem[o->tmp2].in_place))
+                 (p->mem[o->tmp2].in_place || p->mem[o->tmp2].tiled)))
                 continue;
             marked = jit_mark_stream(&ks->k, b) > 0 || marked;
         }
@@ -203,7 +203,8 @@ static void plan_in_place(rt_program *p)
         for (int bm = 0; bm < ks->nbind; bm++) {
             const loom_array *mo = ks->bind[bm].node;
             if (!mo || !ks->bind[bm].output || mo->tmp2 >= p->nmem ||
-                p->mem[mo->tmp2].node != mo || p->mem[mo->tmp2].reuse >= 0)
+                p->mem[mo->tmp2].node != mo || p->mem[mo->tmp2].reuse >= 0 ||
+                p->mem[mo->tmp2].tiled)
                 continue;
             rt_mbuf *m = &p->mem[mo->tmp2];
             for (int bf = 0; bf < ks->nbind && m->reuse < 0; bf++) {
@@ -215,7 +216,7 @@ static void plan_in_place(rt_program *p)
                 bool taken = false;
                 for (int q = 0; q < p->nmem; q++)
                     taken = taken || p->mem[q].reuse == fo->tmp2;
-                if (!taken && f->last == s && !f->output &&
+                if (!taken && f->last == s && !f->output && !f->tiled &&
                     f->nbytes == m->nbytes &&
                     loom_dtype_size(fo->dtype) == loom_dtype_size(mo->dtype) &&
                     reads_where_it_writes(&ks->k, bf, bm)) {
@@ -245,7 +246,7 @@ static loom_status plan_memory(rt_program *p)
             loom_array *a = st->out[o];
             a->tmp2 = p->nmem; /* slot, until the end of the run */
             p->mem[p->nmem++] = (rt_mbuf){a, node_bytes(a), i, i, -1,
-                                          false, NULL, false};
+                                          false, NULL, false, false};
         }
     }
     for (int i = 0; i < plan->nsteps; i++) {
@@ -278,13 +279,18 @@ static loom_status plan_memory(rt_program *p)
             p->mem[a->tmp2].last = plan->nsteps;
         }
     }
+    loom_status st = rt_tile_find(p);
+    if (st)
+        return st;
     plan_in_place(p);
     /* reuse: a buffer freed before step `first` of the same size */
     int64_t live = 0;
     for (int i = 0; i < p->nmem; i++) {
         rt_mbuf *m = &p->mem[i];
-        for (int j = 0; j < i && !m->output; j++) {
+        for (int j = 0; j < i && !m->output && !m->tiled; j++) {
             rt_mbuf *f = &p->mem[j];
+            if (f->tiled)
+                continue;
             bool taken = false;
             for (int q = j + 1; q < i; q++)
                 taken = taken || p->mem[q].reuse == j;
@@ -486,31 +492,46 @@ static int siblings(loom_ctx *ctx, const loom_array *call, rt_call *c,
     return n;
 }
 
-static loom_status run_call(rt_program *p, int i)
+/* The call node of call step st. */
+static loom_array *call_node(const fuse_step *st)
 {
-    fuse_step *st = &p->plan.steps[i];
     loom_array *node = st->out[0];
     for (int o = 0; o < st->nout; o++)
         if (st->out[o]->op != GRAPH_OP_CALL_OUT)
             node = st->out[o];
-    rt_call c;
-    memset(&c, 0, sizeof c);
-    c.ctx = p->ctx;
-    c.node = node;
-    c.threads = p->ctx->threads;
-    c.nin = node->nin;
+    return node;
+}
+
+/* Sets up c for call step i: its node and the views of its inputs and of
+ * the outputs the plan materializes. */
+static void call_setup(const rt_program *p, int i, rt_call *c)
+{
+    const fuse_step *st = &p->plan.steps[i];
+    loom_array *node = call_node(st);
+    memset(c, 0, sizeof *c);
+    c->ctx = p->ctx;
+    c->node = node;
+    c->threads = p->ctx->threads;
+    c->nin = node->nin;
     for (int k = 0; k < node->nin && k < RT_CALL_MAXIO; k++)
-        rt_exec_view(p, node->in[k], &c.in[k]);
-    c.nout = 1;
+        rt_exec_view(p, node->in[k], &c->in[k]);
+    c->nout = 1;
     for (int o = 0; o < st->nout; o++) {
         loom_array *a = st->out[o];
         int k = a->op == GRAPH_OP_CALL_OUT ? (int)a->attr[0] : 0;
         if (k >= RT_CALL_MAXIO)
             continue;
-        rt_exec_view(p, a, &c.out[k]);
-        if (k + 1 > c.nout)
-            c.nout = k + 1;
+        rt_exec_view(p, a, &c->out[k]);
+        if (k + 1 > c->nout)
+            c->nout = k + 1;
     }
+}
+
+static loom_status run_call(rt_program *p, int i)
+{
+    rt_call c;
+    call_setup(p, i, &c);
+    loom_array *node = call_node(&p->plan.steps[i]);
     /* other live outputs of the call get their values now too, so reading
      * them later does not run the call again */
     loom_array *sib[RT_CALL_MAXIO];
@@ -599,11 +620,71 @@ static void realize(rt_program *p, loom_array *a)
         graph_set_buffer(a, base->buf, st, off);
 }
 
+/* Runs tiled chain t (runtime/tile.c): steps set up as for whole runs. */
+static loom_status run_tiled(rt_program *p, const rt_tile *t)
+{
+    int n = t->last - t->first + 1;
+    rt_tstep *ts = rt_malloc(&p->ctx->alloc, (size_t)n * sizeof *ts);
+    if (!ts) {
+        graph_ctx_error(p->ctx, LOOM_ERR_MEMORY, "tiled chain: out of memory");
+        return LOOM_ERR_MEMORY;
+    }
+    for (int i = 0; i < n; i++) {
+        int st = t->first + i;
+        rt_kstep *ks = &p->ks[st];
+        ts[i].call = p->plan.steps[st].kind != FUSE_KERNEL;
+        if (ts[i].call) {
+            call_setup(p, st, &ts[i].c);
+            continue;
+        }
+        ts[i].fn = ks->fn;
+        ts[i].params = ks->k.params;
+        ts[i].extent0 = ks->extent0;
+        ts[i].nbind = ks->nbind;
+        for (int b = 0; b < ks->nbind; b++)
+            ts[i].bufs[b] = node_base(p, ks->bind[b].node);
+    }
+    char *base[RT_TILE_MAXSLOT];
+    int64_t bytes[RT_TILE_MAXSLOT];
+    for (int q = 0; q < t->nslot; q++) {
+        base[q] = p->mem[t->slot[q]].buf->data;
+        bytes[q] = p->mem[t->slot[q]].nbytes;
+    }
+    double t0 = now_ms();
+    loom_status s = rt_tile_run(p->ctx, t, ts, base, bytes);
+    /* the chain's time goes to its first step */
+    p->ks[t->first].run_ms = now_ms() - t0;
+    for (int i = 1; i < n; i++)
+        p->ks[t->first + i].run_ms = 0;
+    rt_free(&p->ctx->alloc, ts, (size_t)n * sizeof *ts);
+    return s;
+}
+
+/* The tiled chain starting at step i, or NULL. */
+static const rt_tile *tile_at(const rt_program *p, int i)
+{
+    for (int k = 0; k < p->ntiles; k++)
+        if (p->tiles[k].first == i)
+            return &p->tiles[k];
+    return NULL;
+}
+
 loom_status rt_program_run(rt_program *p)
 {
     loom_status s = LOOM_OK;
     double t0 = now_ms();
     for (int i = 0; i < p->plan.nsteps && !s; i++) {
+        const rt_tile *t = tile_at(p, i);
+        if (t) {
+            for (int q = i; q <= t->last && !s; q++)
+                s = alloc_buffers(p, q);
+            if (!s)
+                s = run_tiled(p, t);
+            for (int q = i; q <= t->last; q++)
+                release_buffers(p, q);
+            i = t->last;
+            continue;
+        }
         if ((s = alloc_buffers(p, i)))
             break;
         s = p->plan.steps[i].kind == FUSE_KERNEL ? run_kernel(p, i)
@@ -630,6 +711,7 @@ void rt_program_free(rt_program *p)
         if (p->mem[i].buf)
             rt_buffer_unref(p->mem[i].buf);
     rt_free(&ctx->alloc, p->mem, (size_t)p->memcap * sizeof(rt_mbuf));
+    rt_free(&ctx->alloc, p->tiles, (size_t)p->ntiles * sizeof(rt_tile));
     if (p->ks) {
         for (int i = 0; i < p->plan.nsteps; i++)
             jit_kernel_free(&p->ks[i].k);

@@ -9,6 +9,7 @@
 #include "graph/fuse.h"
 #include "jit/compile.h"
 #include "jit/lower.h"
+#include "runtime/call.h"
 
 /* A kernel step, lowered and compiled. */
 typedef struct rt_kstep {
@@ -36,7 +37,51 @@ typedef struct rt_mbuf {
     bool output;
     rt_buffer *buf;
     bool in_place; /* reuse is an input dying at step `first` */
+    bool tiled;    /* an intermediate of a tiled chain: it lives slab by
+                      slab in small buffers (its own memory is not
+                      touched), and no other node shares its memory */
 } rt_mbuf;
+
+/*
+ * A tiled chain (runtime/tile.c): steps first..last, a matrix product and
+ * the steps after it that read its result, share leading batch axes, so
+ * they can run one batch element (a "slab") at a time -- each thread
+ * taking a range of slabs through the whole chain -- and the arrays
+ * passed between them (slots slot[]) exist one slab at a time, in the
+ * caches, instead of making a round trip to memory.  Attention's
+ * (b, h) products, masked softmax and second product are the example.
+ */
+#define RT_TILE_MAXSLOT 8
+typedef struct rt_tile {
+    int first, last;
+    int64_t nslabs;                  /* batch elements of the first product */
+    int nslot;
+    int slot[RT_TILE_MAXSLOT];       /* memory-plan slots of intermediates */
+} rt_tile;
+
+/* One step of a tiled chain, set up as for a whole run: a kernel (fn over
+ * [0, extent0) of its parallel loop, bufs the whole buffers) or a call
+ * (c, with views of whole arrays). */
+typedef struct rt_tstep {
+    bool call;
+    jit_fn fn;
+    const int64_t *params;
+    int64_t extent0;
+    int nbind;
+    void *bufs[JIT_MAX_BUFS];
+    rt_call c;
+} rt_tstep;
+
+/* Finds the tiled chains of p (built up to its memory plan's first and
+ * last uses), records them in p->tiles and marks their slots tiled. */
+struct rt_program;
+loom_status rt_tile_find(struct rt_program *p);
+/* Runs chain t, steps[0..last-first], on ctx's threads.  base[q] and
+ * bytes[q] locate slot t->slot[q]'s whole buffer: addresses inside it are
+ * moved into the slab buffers.  On error returns the status, the message
+ * recorded on ctx. */
+loom_status rt_tile_run(loom_ctx *ctx, const rt_tile *t, rt_tstep *steps,
+                        char *const *base, const int64_t *bytes);
 
 typedef struct rt_program {
     loom_ctx *ctx;
@@ -48,6 +93,8 @@ typedef struct rt_program {
     rt_mbuf *mem;
     int nmem, memcap;
     int64_t peak_bytes;
+    rt_tile *tiles;
+    int ntiles;
     double plan_ms, lower_ms, compile_ms, run_ms;
 } rt_program;
 

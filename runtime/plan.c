@@ -67,6 +67,8 @@ typedef struct rt_template {
     tstep *steps;
     tmem *mem;
     ref *outs;
+    rt_tile *tiles;
+    int ntiles;
     int kernels, calls;
     int64_t bytes, peak;
     uint64_t used; /* for eviction: the last evaluation that used it */
@@ -202,6 +204,7 @@ static void template_free(rt_template *t)
     free(t->steps);
     free(t->mem);
     free(t->outs);
+    free(t->tiles);
     free(t->key);
     free(t);
 }
@@ -310,6 +313,12 @@ static rt_template *record(const rt_program *p, loom_array *const *leaves,
     for (int j = 0; j < p->nmem; j++)
         t->mem[j] = (tmem){p->mem[j].nbytes, p->mem[j].first, p->mem[j].last,
                            p->mem[j].reuse, p->mem[j].output};
+    if (p->ntiles) {
+        if (!(t->tiles = malloc((size_t)p->ntiles * sizeof *t->tiles)))
+            goto fail;
+        memcpy(t->tiles, p->tiles, (size_t)p->ntiles * sizeof *t->tiles);
+        t->ntiles = p->ntiles;
+    }
     for (int i = 0; i < t->nsteps; i++) {
         const fuse_step *st = &p->plan.steps[i];
         const rt_kstep *ks = &p->ks[i];
@@ -480,31 +489,111 @@ static loom_status run_kernel(loom_ctx *ctx, const tstep *ts,
     return LOOM_OK;
 }
 
+/* Sets up c for call step ts: its node and views, at their addresses. */
+static void call_setup(loom_ctx *ctx, const tstep *ts, loom_array *const *leaves,
+                       rt_buffer **mem, rt_call *c)
+{
+    memset(c, 0, sizeof *c);
+    c->ctx = ctx;
+    c->node = &ts->node;
+    c->threads = ctx->threads;
+    c->nin = ts->nin;
+    c->nout = ts->nout;
+    for (int k = 0; k < ts->nin; k++) {
+        c->in[k] = ts->vin[k];
+        c->in[k].data = ref_addr(&ts->in[k], leaves, mem, NULL);
+    }
+    for (int k = 0; k < ts->nout; k++) {
+        c->out[k] = ts->vout[k];
+        c->out[k].data = ts->vout[k].data ? ref_addr(&ts->out[k], leaves, mem, NULL)
+                                          : NULL;
+    }
+}
+
 static loom_status run_call(loom_ctx *ctx, const tstep *ts,
                             loom_array *const *leaves, rt_buffer **mem)
 {
     rt_call c;
-    memset(&c, 0, sizeof c);
-    c.ctx = ctx;
-    c.node = &ts->node;
-    c.threads = ctx->threads;
-    c.nin = ts->nin;
-    c.nout = ts->nout;
-    for (int k = 0; k < ts->nin; k++) {
-        c.in[k] = ts->vin[k];
-        c.in[k].data = ref_addr(&ts->in[k], leaves, mem, NULL);
-    }
-    for (int k = 0; k < ts->nout; k++) {
-        c.out[k] = ts->vout[k];
-        c.out[k].data = ts->vout[k].data ? ref_addr(&ts->out[k], leaves, mem, NULL)
-                                         : NULL;
-    }
+    call_setup(ctx, ts, leaves, mem, &c);
     rt_call_id id = ts->node.op == GRAPH_OP_MATMUL ? RT_CALL_MATMUL
                                                    : (rt_call_id)ts->node.attr[0];
     loom_status s = rt_calls[id].fn(&c);
     if (s)
         graph_ctx_error(ctx, s, "%s", c.msg[0] ? c.msg : "runtime call failed");
     return s;
+}
+
+/* Runs tiled chain tl (runtime/tile.c) of template t. */
+static loom_status run_tiled(loom_ctx *ctx, const rt_template *t, const rt_tile *tl,
+                             loom_array *const *leaves, rt_buffer **mem)
+{
+    int n = tl->last - tl->first + 1;
+    rt_tstep *rs = malloc((size_t)n * sizeof *rs);
+    if (!rs) {
+        graph_ctx_error(ctx, LOOM_ERR_MEMORY, "tiled chain: out of memory");
+        return LOOM_ERR_MEMORY;
+    }
+    for (int i = 0; i < n; i++) {
+        const tstep *ts = &t->steps[tl->first + i];
+        rs[i].call = ts->kind != FUSE_KERNEL;
+        if (rs[i].call) {
+            call_setup(ctx, ts, leaves, mem, &rs[i].c);
+            continue;
+        }
+        rs[i].fn = ts->fn;
+        rs[i].params = ts->params;
+        rs[i].extent0 = ts->extent0;
+        rs[i].nbind = ts->nbind;
+        for (int b = 0; b < ts->nbind; b++)
+            rs[i].bufs[b] = ref_addr(&ts->bind[b], leaves, mem, NULL);
+    }
+    char *base[RT_TILE_MAXSLOT];
+    int64_t bytes[RT_TILE_MAXSLOT];
+    for (int q = 0; q < tl->nslot; q++) {
+        base[q] = mem[tl->slot[q]]->data;
+        bytes[q] = t->mem[tl->slot[q]].nbytes;
+    }
+    loom_status s = rt_tile_run(ctx, tl, rs, base, bytes);
+    free(rs);
+    return s;
+}
+
+/* Gives the slots first materialized by step i their memory. */
+static loom_status alloc_step(loom_ctx *ctx, const rt_template *t, rt_buffer **mem, int i)
+{
+    for (int j = 0; j < t->nmem; j++) {
+        const tmem *m = &t->mem[j];
+        if (m->first != i)
+            continue;
+        if (m->reuse >= 0 && mem[m->reuse]) {
+            mem[j] = mem[m->reuse];
+            if (t->mem[m->reuse].last == i) /* in place */
+                rt_buffer_ref(mem[j]);
+            else
+                mem[m->reuse] = NULL;
+        } else if (!(mem[j] = rt_buffer_pooled(ctx->pool, (size_t)m->nbytes, false))) {
+            graph_ctx_error(ctx, LOOM_ERR_MEMORY,
+                            "Unable to allocate %lld bytes for an array",
+                            (long long)m->nbytes);
+            return LOOM_ERR_MEMORY;
+        }
+    }
+    return LOOM_OK;
+}
+
+/* Drops the slots step i read last (unless a later step takes them over). */
+static void release_step(const rt_template *t, rt_buffer **mem, int i)
+{
+    for (int j = 0; j < t->nmem; j++) {
+        const tmem *m = &t->mem[j];
+        bool reused = false;
+        for (int q = j + 1; q < t->nmem; q++)
+            reused = reused || (t->mem[q].reuse == j && t->mem[q].first > i);
+        if (m->last == i && !m->output && !reused && mem[j]) {
+            rt_buffer_unref(mem[j]);
+            mem[j] = NULL;
+        }
+    }
 }
 
 static loom_status run_template(loom_ctx *ctx, const rt_template *t,
@@ -516,38 +605,25 @@ static loom_status run_template(loom_ctx *ctx, const rt_template *t,
     memset(mem, 0, (size_t)(t->nmem < 256 ? 256 : t->nmem) * sizeof *mem);
     loom_status s = LOOM_OK;
     for (int i = 0; i < t->nsteps && !s; i++) {
-        for (int j = 0; j < t->nmem && !s; j++) {
-            const tmem *m = &t->mem[j];
-            if (m->first != i)
-                continue;
-            if (m->reuse >= 0 && mem[m->reuse]) {
-                mem[j] = mem[m->reuse];
-                if (t->mem[m->reuse].last == i) /* in place */
-                    rt_buffer_ref(mem[j]);
-                else
-                    mem[m->reuse] = NULL;
-            } else if (!(mem[j] = rt_buffer_pooled(ctx->pool, (size_t)m->nbytes,
-                                                   false))) {
-                graph_ctx_error(ctx, LOOM_ERR_MEMORY,
-                                "Unable to allocate %lld bytes for an array",
-                                (long long)m->nbytes);
-                s = LOOM_ERR_MEMORY;
-            }
+        const rt_tile *tl = NULL;
+        for (int k = 0; k < t->ntiles; k++)
+            if (t->tiles[k].first == i)
+                tl = &t->tiles[k];
+        if (tl) {
+            for (int q = i; q <= tl->last && !s; q++)
+                s = alloc_step(ctx, t, mem, q);
+            if (!s)
+                s = run_tiled(ctx, t, tl, leaves, mem);
+            for (int q = i; q <= tl->last; q++)
+                release_step(t, mem, q);
+            i = tl->last;
+            continue;
         }
-        if (s)
+        if ((s = alloc_step(ctx, t, mem, i)))
             break;
         s = t->steps[i].kind == FUSE_KERNEL ? run_kernel(ctx, &t->steps[i], leaves, mem)
                                             : run_call(ctx, &t->steps[i], leaves, mem);
-        for (int j = 0; j < t->nmem; j++) {
-            const tmem *m = &t->mem[j];
-            bool reused = false;
-            for (int q = j + 1; q < t->nmem; q++)
-                reused = reused || (t->mem[q].reuse == j && t->mem[q].first > i);
-            if (m->last == i && !m->output && !reused && mem[j]) {
-                rt_buffer_unref(mem[j]);
-                mem[j] = NULL;
-            }
-        }
+        release_step(t, mem, i);
     }
     for (int o = 0; o < t->nout && !s; o++) {
         const ref *r = &t->outs[o];

@@ -89,6 +89,86 @@ START_TEST(in_place_only_where_safe)
 }
 END_TEST
 
+/*
+ * Causal attention over a (3, 4) batch of 37x5 heads.  Fused, the scores'
+ * product, the masked softmax and the second product make one tiled
+ * chain: the scores and probabilities exist one head at a time, in
+ * per-thread buffers.  The values match a direct computation on the first
+ * evaluation (the program) and on the second (the plan cache's replay).
+ */
+enum { AB = 3, AH = 4, AL = 37, AD = 5 };
+static bool att_eager, att_keep_scores;
+
+static void attention_check(const float *q, const float *k, const float *v, const float *o)
+{
+    for (int bh = 0; bh < AB * AH; bh++)
+        for (int i = 0; i < AL; i++) {
+            const float *qi = q + (bh * AL + i) * AD;
+            double sc[AL], m = -INFINITY, z = 0;
+            for (int j = 0; j <= i; j++) {
+                double d = 0;
+                for (int c = 0; c < AD; c++)
+                    d += (double)qi[c] * k[(bh * AL + j) * AD + c];
+                sc[j] = d / sqrt((double)AD);
+                m = fmax(m, sc[j]);
+            }
+            for (int j = 0; j <= i; j++)
+                z += exp(sc[j] - m);
+            for (int c = 0; c < AD; c++) {
+                double want = 0;
+                for (int j = 0; j <= i; j++)
+                    want += exp(sc[j] - m) / z * v[(bh * AL + j) * AD + c];
+                ck_assert_double_eq_tol(o[(bh * AL + i) * AD + c], want, 1e-4 * (1 + fabs(want)));
+            }
+        }
+}
+
+static void attention(loom_ctx *ctx)
+{
+    loom_ctx_set_eager(ctx, att_eager);
+    for (int rep = 0; rep < 2; rep++) {
+        loom_rng *g = loom_rng_new_u64(ctx, 5 + (uint64_t)rep);
+        loom_array *q = loom_rng_standard_normal(g, LOOM_SHAPE(AB, AH, AL, AD), LOOM_FLOAT32);
+        loom_array *k = loom_rng_standard_normal(g, LOOM_SHAPE(AB, AH, AL, AD), LOOM_FLOAT32);
+        loom_array *v = loom_rng_standard_normal(g, LOOM_SHAPE(AB, AH, AL, AD), LOOM_FLOAT32);
+        loom_array *in[3] = {q, k, v};
+        ck_assert_int_eq(loom_eval_many(ctx, in, 3), LOOM_OK);
+        loom_array *s = loom_divide(loom_matmul(q, loom_swapaxes(k, -1, -2)),
+                                    loom_scalar(ctx, sqrt((double)AD)));
+        loom_array *i = loom_arange(ctx, 0, AL, 1, LOOM_INT64);
+        loom_array *mask = loom_less_equal(loom_reshape(i, LOOM_SHAPE(1, AL)),
+                                           loom_reshape(i, LOOM_SHAPE(AL, 1)));
+        s = loom_where(mask, s, loom_scalar(ctx, -INFINITY));
+        loom_array *e = loom_exp(loom_subtract(s, loom_max(s, -1, true)));
+        loom_array *o = loom_matmul(loom_divide(e, loom_sum(e, -1, true)), v);
+        loom_array *outs[2] = {o, s};
+        ck_assert_int_eq(loom_eval_many(ctx, outs, att_keep_scores ? 2 : 1), LOOM_OK);
+        attention_check(loom_data(q), loom_data(k), loom_data(v), loom_data(o));
+    }
+}
+
+START_TEST(attention_runs_tiled)
+{
+    att_eager = att_keep_scores = false;
+    char *out = dumped(LOOM_DUMP_MEMORY, attention);
+    ck_assert_msg(strstr(out, "tiled chain: steps 0-2 run one batch element at a time "
+                              "(12 slabs"), "%s", out);
+    free(out);
+    /* the scores requested: they cannot live in slabs, the chain ends
+     * with the kernel that writes them */
+    att_keep_scores = true;
+    out = dumped(LOOM_DUMP_MEMORY, attention);
+    ck_assert_msg(strstr(out, "tiled chain: steps 0-1 "), "%s", out);
+    free(out);
+    /* eager: every intermediate whole */
+    att_eager = true;
+    att_keep_scores = false;
+    out = dumped(LOOM_DUMP_MEMORY, attention);
+    ck_assert_msg(!strstr(out, "tiled chain"), "%s", out);
+    free(out);
+}
+END_TEST
+
 START_TEST(every_stage_appears)
 {
     char *s = dumped(LOOM_DUMP_ALL, softmax);
@@ -167,6 +247,7 @@ static Suite *suite(void)
     TCase *t = tcase_create("dump");
     tcase_add_test(t, every_stage_appears);
     tcase_add_test(t, in_place_only_where_safe);
+    tcase_add_test(t, attention_runs_tiled);
     tcase_add_test(t, cut_reasons_appear);
     tcase_add_test(t, json_parses);
     tcase_add_test(t, dot_and_dir);
