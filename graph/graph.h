@@ -126,6 +126,7 @@ struct loom_ctx {
     int threads;
     bool eager;
     int64_t stream_bytes; /* outputs this large stream; <= 0: never */
+    int64_t tile_bytes;   /* cache budget of tiled chains; <= 0: none */
     char *cache_dir;
     /* hash-consing table: chained, power-of-two buckets */
     loom_array **htab;

@@ -119,6 +119,10 @@ loom_ctx *loom_ctx_new(const loom_options *opt)
     ctx->stream_bytes = o.stream_bytes ? o.stream_bytes
                         : sb && *sb    ? (int64_t)atoll(sb)
                                        : rt_llc_bytes();
+    const char *tb = getenv("LOOM_TILE_BYTES");
+    ctx->tile_bytes = o.tile_bytes ? o.tile_bytes
+                      : tb && *tb  ? (int64_t)atoll(tb)
+                                   : rt_llc_bytes();
     /* the disk cache: options, then $LOOM_CACHE_DIR, then ~/.cache/loom */
     const char *cd = o.cache_dir ? o.cache_dir : getenv("LOOM_CACHE_DIR");
     char home_cache[1024];

@@ -165,6 +165,15 @@ typedef struct loom_options {
                               save the read a cached store makes first;
                               0: $LOOM_STREAM_BYTES, else the size of the
                               largest CPU cache; negative: never */
+    int64_t tile_bytes;    /* the cache a tiled chain (a matrix product and
+                              the steps that consume its result, run one
+                              batch element or block of rows at a time)
+                              may fill: half of it, shared out among the
+                              threads, bounds each thread's slabs, and
+                              chains whose intermediates fit one share
+                              whole do not tile; 0:
+                              $LOOM_TILE_BYTES, else the size of the
+                              largest CPU cache; negative: never tile */
 } loom_options;
 
 /* The defaults that loom_ctx_new(NULL) uses. */

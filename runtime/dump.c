@@ -383,9 +383,16 @@ static void print_memory(FILE *out, const rt_program *p, const walk *w)
     }
     for (int k = 0; k < p->ntiles; k++) {
         const rt_tile *t = &p->tiles[k];
-        fprintf(out, "  tiled chain: steps %d-%d run one batch element at a time "
-                "(%lld slabs, each thread its own), passing", t->first, t->last,
-                (long long)t->nslabs);
+        fprintf(out, "  tiled chain: steps %d-%d run ", t->first, t->last);
+        if (t->rows)
+            fprintf(out, "%lld rows at a time", (long long)t->rows);
+        else
+            fprintf(out, "one batch element at a time");
+        fprintf(out, " (%lld slabs, each thread its own", (long long)t->nslabs);
+        for (int i = t->first; i <= t->last; i++)
+            if (!rt_tile_member(t, i))
+                fprintf(out, "; step %d, which does not read the chain, first", i);
+        fprintf(out, "), passing");
         for (int q = 0; q < t->nslot; q++)
             fprintf(out, " buf%d", t->slot[q]);
         fprintf(out, " slab by slab in %lld bytes per thread\n", (long long)tile_bytes(p, t));
@@ -453,11 +460,11 @@ static double kernel_flops(const jit_kernel *k)
     return flops;
 }
 
-/* The tiled chain holding step i, or NULL. */
+/* The tiled chain step i is a member of, or NULL. */
 static const rt_tile *tile_of(const rt_program *p, int i)
 {
     for (int k = 0; k < p->ntiles; k++)
-        if (p->tiles[k].first <= i && i <= p->tiles[k].last)
+        if (rt_tile_member(&p->tiles[k], i))
             return &p->tiles[k];
     return NULL;
 }

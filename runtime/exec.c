@@ -204,7 +204,7 @@ static void plan_in_place(rt_program *p)
             const loom_array *mo = ks->bind[bm].node;
             if (!mo || !ks->bind[bm].output || mo->tmp2 >= p->nmem ||
                 p->mem[mo->tmp2].node != mo || p->mem[mo->tmp2].reuse >= 0 ||
-                p->mem[mo->tmp2].tiled)
+                p->mem[mo->tmp2].fresh)
                 continue;
             rt_mbuf *m = &p->mem[mo->tmp2];
             for (int bf = 0; bf < ks->nbind && m->reuse < 0; bf++) {
@@ -216,7 +216,7 @@ static void plan_in_place(rt_program *p)
                 bool taken = false;
                 for (int q = 0; q < p->nmem; q++)
                     taken = taken || p->mem[q].reuse == fo->tmp2;
-                if (!taken && f->last == s && !f->output && !f->tiled &&
+                if (!taken && f->last == s && !f->output && f->tiled == m->tiled &&
                     f->nbytes == m->nbytes &&
                     loom_dtype_size(fo->dtype) == loom_dtype_size(mo->dtype) &&
                     reads_where_it_writes(&ks->k, bf, bm)) {
@@ -246,7 +246,7 @@ static loom_status plan_memory(rt_program *p)
             loom_array *a = st->out[o];
             a->tmp2 = p->nmem; /* slot, until the end of the run */
             p->mem[p->nmem++] = (rt_mbuf){a, node_bytes(a), i, i, -1,
-                                          false, NULL, false, false};
+                                          false, NULL, false, false, false};
         }
     }
     for (int i = 0; i < plan->nsteps; i++) {
@@ -287,7 +287,7 @@ static loom_status plan_memory(rt_program *p)
     int64_t live = 0;
     for (int i = 0; i < p->nmem; i++) {
         rt_mbuf *m = &p->mem[i];
-        for (int j = 0; j < i && !m->output && !m->tiled; j++) {
+        for (int j = 0; j < i && !m->output && !m->tiled && !m->fresh; j++) {
             rt_mbuf *f = &p->mem[j];
             if (f->tiled)
                 continue;
@@ -629,8 +629,11 @@ static loom_status run_tiled(rt_program *p, const rt_tile *t)
         graph_ctx_error(p->ctx, LOOM_ERR_MEMORY, "tiled chain: out of memory");
         return LOOM_ERR_MEMORY;
     }
-    for (int i = 0; i < n; i++) {
-        int st = t->first + i;
+    int nm = 0;
+    for (int st = t->first; st <= t->last; st++) {
+        if (!rt_tile_member(t, st))
+            continue;
+        int i = nm++;
         rt_kstep *ks = &p->ks[st];
         ts[i].call = p->plan.steps[st].kind != FUSE_KERNEL;
         if (ts[i].call) {
@@ -654,8 +657,9 @@ static loom_status run_tiled(rt_program *p, const rt_tile *t)
     loom_status s = rt_tile_run(p->ctx, t, ts, base, bytes);
     /* the chain's time goes to its first step */
     p->ks[t->first].run_ms = now_ms() - t0;
-    for (int i = 1; i < n; i++)
-        p->ks[t->first + i].run_ms = 0;
+    for (int i = t->first + 1; i <= t->last; i++)
+        if (rt_tile_member(t, i))
+            p->ks[i].run_ms = 0;
     rt_free(&p->ctx->alloc, ts, (size_t)n * sizeof *ts);
     return s;
 }
@@ -678,6 +682,10 @@ loom_status rt_program_run(rt_program *p)
         if (t) {
             for (int q = i; q <= t->last && !s; q++)
                 s = alloc_buffers(p, q);
+            for (int q = i; q <= t->last && !s; q++) /* steps that run first */
+                if (!rt_tile_member(t, q))
+                    s = p->plan.steps[q].kind == FUSE_KERNEL ? run_kernel(p, q)
+                                                             : run_call(p, q);
             if (!s)
                 s = run_tiled(p, t);
             for (int q = i; q <= t->last; q++)

@@ -40,6 +40,8 @@ typedef struct rt_mbuf {
     bool tiled;    /* an intermediate of a tiled chain: it lives slab by
                       slab in small buffers (its own memory is not
                       touched), and no other node shares its memory */
+    bool fresh;    /* written by a step that runs before a tiled chain it
+                      sits in (out of order): it shares no memory */
 } rt_mbuf;
 
 /*
@@ -49,12 +51,19 @@ typedef struct rt_mbuf {
  * taking a range of slabs through the whole chain -- and the arrays
  * passed between them (slots slot[]) exist one slab at a time, in the
  * caches, instead of making a round trip to memory.  Attention's
- * (b, h) products, masked softmax and second product are the example.
+ * (b, h) products, masked softmax and second product are the example; k
+ * nearest neighbours' distance product, its epilogue and argpartition in
+ * blocks of rows another.
  */
 #define RT_TILE_MAXSLOT 8
 typedef struct rt_tile {
     int first, last;
-    int64_t nslabs;                  /* batch elements of the first product */
+    uint64_t member;                 /* bit i: step first + i is in the
+                                        chain; the others in [first, last]
+                                        do not read it and run before it */
+    int64_t rows;                    /* row mode: rows of a 2-D product per
+                                        slab; 0: a slab is a batch element */
+    int64_t nslabs;
     int nslot;
     int slot[RT_TILE_MAXSLOT];       /* memory-plan slots of intermediates */
 } rt_tile;
@@ -76,7 +85,9 @@ typedef struct rt_tstep {
  * last uses), records them in p->tiles and marks their slots tiled. */
 struct rt_program;
 loom_status rt_tile_find(struct rt_program *p);
-/* Runs chain t, steps[0..last-first], on ctx's threads.  base[q] and
+/* Whether step i is a member of chain t. */
+bool rt_tile_member(const rt_tile *t, int i);
+/* Runs chain t, steps[] its members in order, on ctx's threads.  base[q] and
  * bytes[q] locate slot t->slot[q]'s whole buffer: addresses inside it are
  * moved into the slab buffers.  On error returns the status, the message
  * recorded on ctx. */

@@ -527,14 +527,17 @@ static loom_status run_call(loom_ctx *ctx, const tstep *ts,
 static loom_status run_tiled(loom_ctx *ctx, const rt_template *t, const rt_tile *tl,
                              loom_array *const *leaves, rt_buffer **mem)
 {
-    int n = tl->last - tl->first + 1;
+    int n = tl->last - tl->first + 1, nm = 0;
     rt_tstep *rs = malloc((size_t)n * sizeof *rs);
     if (!rs) {
         graph_ctx_error(ctx, LOOM_ERR_MEMORY, "tiled chain: out of memory");
         return LOOM_ERR_MEMORY;
     }
-    for (int i = 0; i < n; i++) {
-        const tstep *ts = &t->steps[tl->first + i];
+    for (int st = tl->first; st <= tl->last; st++) {
+        if (!rt_tile_member(tl, st))
+            continue;
+        int i = nm++;
+        const tstep *ts = &t->steps[st];
         rs[i].call = ts->kind != FUSE_KERNEL;
         if (rs[i].call) {
             call_setup(ctx, ts, leaves, mem, &rs[i].c);
@@ -612,6 +615,11 @@ static loom_status run_template(loom_ctx *ctx, const rt_template *t,
         if (tl) {
             for (int q = i; q <= tl->last && !s; q++)
                 s = alloc_step(ctx, t, mem, q);
+            for (int q = i; q <= tl->last && !s; q++) /* steps that run first */
+                if (!rt_tile_member(tl, q))
+                    s = t->steps[q].kind == FUSE_KERNEL
+                            ? run_kernel(ctx, &t->steps[q], leaves, mem)
+                            : run_call(ctx, &t->steps[q], leaves, mem);
             if (!s)
                 s = run_tiled(ctx, t, tl, leaves, mem);
             for (int q = i; q <= tl->last; q++)

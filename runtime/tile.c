@@ -1,33 +1,44 @@
 /*
- * tile.c -- tiled chains: a batched matrix product and the steps after it
- * that consume its result, run one batch element (slab) at a time.
+ * tile.c -- tiled chains: a matrix product and the steps after it that
+ * consume its result, run one slab at a time.
  *
  * Prefix rt_tile_.  Fusion cannot reach through a matrix product (it is a
  * BLAS call), so attention's scores, their masked softmax and the second
  * product are three steps with two whole (b, h, L, L) arrays between
  * them: 100 MB each at attention's benchmark size, written to memory and
- * read back.  Per slab they are 1 MB.  Running the chain slab by slab,
- * each thread a range of slabs with its own slab-sized intermediates,
- * keeps them in the caches; the products run single-threaded per slab,
- * which is how a stack of small products runs anyway (runtime/blas.c).
+ * read back.  Per batch element they are 1 MB.  Likewise k-nearest
+ * neighbours: its (test, train) distance matrix is 256 MB, a block of 64
+ * test rows of it 4 MB.  Running the chain slab by slab, each thread a
+ * range of slabs with its own slab-sized intermediates, keeps those in
+ * the caches; the products run single-threaded per slab, which is how a
+ * stack of small products runs anyway (runtime/blas.c).
  *
- * A step joins a chain when every slab of its output depends on the same
- * slab of its inputs only:
- *   - a matrix product whose batch axes are the chain's;
- *   - a kernel whose parallel loop runs over the chain's batch axes (and
- *     possibly more of the leading axes, in C order), with no split
- *     reduction, and that indexes every intermediate of the chain as
- *     (parallel index) * (slab size) + (terms within the slab).
+ * A slab is one batch element of the first product when it has batch
+ * axes, else a block of rows of its (2-D) result.  A step joins a chain
+ * when every slab of its output depends on the same slab of its inputs:
+ *   - a matrix product with the chain's batch elements (batch mode) or
+ *     rows (row mode: its left operand is cut into the row blocks);
+ *   - in row mode, a sort, argsort, partition or argpartition of 2-D rows
+ *     along the last axis;
+ *   - a kernel whose parallel loop runs over leading axes holding the
+ *     slabs, with no split reduction, and that indexes every intermediate
+ *     of the chain as (parallel index) * (its share of a slab) + (terms
+ *     within the slab) -- checked on the kernel IR (jit_buf_coeff).
  * The intermediates -- outputs of all but the last step -- must not be
- * needed after the chain.  Eager evaluations do not tile (every
- * intermediate is materialized whole there, by definition).
+ * needed after the chain.  Steps between the chain's that do not read it
+ * (knn's train-row norms) run before it.  A chain is worth it only when
+ * its intermediates would not stay in the caches whole: when they exceed
+ * a thread's share of half of loom_options.tile_bytes (the largest cache
+ * by default), the bound of each thread's slabs.  Eager
+ * evaluations do not tile (every intermediate is materialized whole
+ * there, by definition).
  *
  * Addresses: the steps are set up as for a whole run (the intermediates'
- * whole buffers exist but are never touched), and every address inside
+ * whole buffers are reserved but never touched), and every address inside
  * an intermediate's buffer is moved into the slab buffer: a kernel gets a
  * base pointer shifted back by s slabs, so that its own indexing of
  * iterations of slab s lands in the slab buffer; a call gets views cut to
- * batch element s.
+ * slab s.
  */
 #include "runtime/exec.h"
 #include "runtime/pool.h"
@@ -37,16 +48,33 @@
 
 /* ---- finding chains ---- */
 
-/* The matrix product computed by step i, or NULL. */
-static const loom_array *product(const rt_program *p, int i)
+/* The call node of step i, or NULL for a kernel. */
+static const loom_array *call_of(const rt_program *p, int i)
 {
     const fuse_step *st = &p->plan.steps[i];
     if (st->kind == FUSE_KERNEL)
         return NULL;
     for (int o = 0; o < st->nout; o++)
-        if (st->out[o]->op == GRAPH_OP_MATMUL)
+        if (st->out[o]->op != GRAPH_OP_CALL_OUT)
             return st->out[o];
-    return NULL;
+    return st->out[0];
+}
+
+/* Which runtime call node n is. */
+static rt_call_id call_id(const loom_array *n)
+{
+    return n->op == GRAPH_OP_MATMUL ? RT_CALL_MATMUL : (rt_call_id)n->attr[0];
+}
+
+/* Whether call node n works on the rows of a 2-D array independently:
+ * sorts and partitions along the last axis, with kth in its attributes. */
+static bool row_call(const loom_array *n)
+{
+    rt_call_id id = call_id(n);
+    bool sorts = id == RT_CALL_SORT || id == RT_CALL_ARGSORT ||
+                 id == RT_CALL_PARTITION || id == RT_CALL_ARGPARTITION;
+    return n->op == GRAPH_OP_CALL && sorts && n->nin == 1 && n->in[0]->ndim == 2 &&
+           n->attr[1] == 1;
 }
 
 /* The memory-plan slot of node a (through views), or -1. */
@@ -59,16 +87,16 @@ static int slot_of(const rt_program *p, const loom_array *a)
     return a->tmp2;
 }
 
-/* Whether the leading axes of shape, up to some axis, hold nslabs
- * elements: a slab is then a block of the trailing axes.  (Batch axes may
- * be merged or split between steps: the scores of attention are a stack
- * of b*h products, viewed as (b, h, L, L).) */
-static bool slab_prefix(int ndim, const int64_t *shape, int64_t nslabs)
+/* Whether the leading axes of shape, up to some axis, hold n elements:
+ * a slab is then a block of the trailing axes.  (Batch axes may be merged
+ * or split between steps: the scores of attention are a stack of b*h
+ * products, viewed as (b, h, L, L).) */
+static bool lead_prefix(int ndim, const int64_t *shape, int64_t n)
 {
     int64_t e = 1;
-    for (int q = 0; q < ndim && e < nslabs; q++)
+    for (int q = 0; q < ndim && e < n; q++)
         e *= shape[q];
-    return e == nslabs;
+    return e == n;
 }
 
 /* Batch axes of a product with an ndim-dimensional result. */
@@ -86,43 +114,52 @@ static int parallel_var(const jit_kernel *k)
     return -1;
 }
 
-/* Whether step i can run slab by slab over t's batch axes, leaving aside
- * how it indexes the intermediates (chain_ok checks that). */
-static bool step_fits(const rt_program *p, int i, const rt_tile *t)
+/*
+ * Chains are found with slabs of the finest grain, `units` of them: the
+ * batch elements, or the rows in row mode (then grouped into blocks).
+ * Whether step i can run unit by unit, leaving aside how it indexes the
+ * intermediates (chain_ok checks that).
+ */
+static bool step_fits(const rt_program *p, int i, const rt_tile *t, int64_t units)
 {
-    const fuse_step *st = &p->plan.steps[i];
-    const loom_array *mm = product(p, i);
-    if (mm) {
-        if (mm->ndim < 3 || graph_numel(batch_axes(mm->ndim), mm->shape) != t->nslabs)
-            return false;
-        for (int k = 0; k < mm->nin; k++)
-            if (mm->in[k]->ndim != mm->ndim)
+    const loom_array *c = call_of(p, i);
+    if (c && call_id(c) == RT_CALL_MATMUL) {
+        for (int k = 0; k < c->nin; k++)
+            if (c->in[k]->ndim != c->ndim)
                 return false;
-        return true;
+        if (t->rows)
+            return c->ndim == 2 && c->shape[0] == units;
+        return c->ndim >= 3 && graph_numel(batch_axes(c->ndim), c->shape) == units;
     }
+    if (c)
+        return t->rows && row_call(c) && c->in[0]->shape[0] == units;
     const rt_kstep *ks = &p->ks[i];
-    if (st->kind != FUSE_KERNEL || ks->k.chunk_param >= 0 || ks->k.scratch >= 0 ||
-        ks->extent0 <= 0 || ks->extent0 % t->nslabs ||
-        !slab_prefix(st->ndom, st->dom, t->nslabs) || parallel_var(&ks->k) < 0)
+    const fuse_step *st = &p->plan.steps[i];
+    if (ks->k.chunk_param >= 0 || ks->k.scratch >= 0 || ks->extent0 <= 0 ||
+        ks->extent0 % units || !lead_prefix(st->ndom, st->dom, units) ||
+        parallel_var(&ks->k) < 0)
         return false;
-    /* the parallel loop runs over leading axes, at least the slabs' */
-    return slab_prefix(st->ndom, st->dom, ks->extent0);
+    /* the parallel loop runs over leading axes, at least the units' */
+    return lead_prefix(st->ndom, st->dom, ks->extent0);
 }
 
-/* Whether step j reads an output of steps [first, j). */
-static bool reads_chain(const rt_program *p, int j, int first)
+bool rt_tile_member(const rt_tile *t, int i)
 {
-    const fuse_step *st = &p->plan.steps[j];
+    return i >= t->first && i <= t->last && (t->member >> (i - t->first) & 1);
+}
+
+/* Whether step j reads an output of the chain's steps so far. */
+static bool reads_chain(const rt_program *p, int j, const rt_tile *t)
+{
     const rt_kstep *ks = &p->ks[j];
-    const loom_array *mm = product(p, j);
-    int n = mm ? mm->nin : ks->nbind;
+    const loom_array *c = call_of(p, j);
+    int n = c ? c->nin : ks->nbind;
     for (int b = 0; b < n; b++) {
-        const loom_array *a = mm ? mm->in[b] : ks->bind[b].node;
-        int q = a && (mm || !ks->bind[b].output) ? slot_of(p, a) : -1;
-        if (q >= 0 && p->mem[q].first >= first && p->mem[q].first < j)
+        const loom_array *a = c ? c->in[b] : ks->bind[b].node;
+        int q = a && (c || !ks->bind[b].output) ? slot_of(p, a) : -1;
+        if (q >= 0 && rt_tile_member(t, p->mem[q].first))
             return true;
     }
-    (void)st;
     return false;
 }
 
@@ -134,9 +171,10 @@ static bool is_slot(const rt_tile *t, int q)
     return false;
 }
 
-/* Whether the view a call gets of node a over intermediate q keeps
- * element s of its batch axes in slab s of the intermediate (C order). */
-static bool call_view_ok(const rt_program *p, const rt_tile *t, const loom_array *a, int q)
+/* Whether the view call c gets of node a over intermediate q keeps unit
+ * u of c (batch element, or row) in unit u of the intermediate. */
+static bool call_view_ok(const rt_program *p, const loom_array *c, const loom_array *a,
+                         int q, int64_t units)
 {
     const loom_array *base = p->mem[q].node;
     int64_t bs[LOOM_MAX_DIMS], vs[LOOM_MAX_DIMS], off = 0;
@@ -145,8 +183,9 @@ static bool call_view_ok(const rt_program *p, const rt_tile *t, const loom_array
         memcpy(vs, bs, sizeof vs);
     else if (!fuse_view_of(a, base, bs, 0, vs, &off))
         return false;
-    int64_t slab = graph_numel(p->mem[q].node->ndim, p->mem[q].node->shape) / t->nslabs;
-    int64_t want = slab;
+    int64_t want = graph_numel(base->ndim, base->shape) / units;
+    if (call_id(c) != RT_CALL_MATMUL || a->ndim == 2) /* rows */
+        return a->shape[0] == units && vs[0] == want;
     for (int k = batch_axes(a->ndim) - 1; k >= 0; k--) {
         if (vs[k] != want && a->shape[k] > 1)
             return false;
@@ -155,44 +194,49 @@ static bool call_view_ok(const rt_program *p, const rt_tile *t, const loom_array
     return true;
 }
 
-/* Whether steps [t->first, e] make a chain: fills t's slots (the outputs
- * of steps before e) and checks how every step indexes them. */
-static bool chain_ok(const rt_program *p, rt_tile *t, int e, int64_t max_bytes)
+/* Whether the member steps up to e make a chain: fills t's slots (the
+ * outputs of members before e) and checks how every member indexes them.
+ * Also fails when they would fit the caches whole (no gain). */
+static bool chain_ok(const rt_program *p, rt_tile *t, int e, int64_t units, int64_t max_bytes)
 {
     t->nslot = 0;
-    int64_t bytes = 0;
+    int64_t unit_bytes = 0, whole = 0;
     for (int q = 0; q < p->nmem; q++) {
         const rt_mbuf *m = &p->mem[q];
-        if (m->first < t->first || m->first >= e)
+        if (m->first >= e || !rt_tile_member(t, m->first))
             continue;
         if (m->output || m->last > e || t->nslot == RT_TILE_MAXSLOT ||
-            !slab_prefix(m->node->ndim, m->node->shape, t->nslabs))
+            !lead_prefix(m->node->ndim, m->node->shape, units))
             return false;
         t->slot[t->nslot++] = q;
-        bytes += m->nbytes / t->nslabs;
+        unit_bytes += m->nbytes / units;
+        whole += m->nbytes;
     }
-    if (t->nslot == 0 || bytes > max_bytes)
+    if (t->nslot == 0 || unit_bytes > max_bytes || whole <= max_bytes)
         return false;
     for (int i = t->first; i <= e; i++) {
-        const loom_array *mm = product(p, i);
-        if (mm) {
-            for (int k = 0; k < mm->nin; k++) {
-                int q = slot_of(p, mm->in[k]);
-                if (q >= 0 && is_slot(t, q) && !call_view_ok(p, t, mm->in[k], q))
+        if (!rt_tile_member(t, i))
+            continue;
+        const loom_array *c = call_of(p, i);
+        if (c) {
+            for (int k = 0; k < c->nin; k++) {
+                int q = slot_of(p, c->in[k]);
+                bool cut = !(t->rows && call_id(c) == RT_CALL_MATMUL && k == 1);
+                if (q >= 0 && is_slot(t, q) && (!cut || !call_view_ok(p, c, c->in[k], q, units)))
                     return false;
             }
             continue;
         }
         const rt_kstep *ks = &p->ks[i];
         int var = parallel_var(&ks->k);
-        int64_t per = ks->extent0 / t->nslabs, coef;
+        int64_t per = ks->extent0 / units, coef;
         for (int b = 0; b < ks->nbind; b++) {
             int q = ks->bind[b].node ? slot_of(p, ks->bind[b].node) : -1;
             if (q < 0 || !is_slot(t, q))
                 continue;
             const loom_array *n = p->mem[q].node;
             if (!jit_buf_coeff(&ks->k, b, var, &coef) ||
-                coef * per != graph_numel(n->ndim, n->shape) / t->nslabs)
+                coef * per != graph_numel(n->ndim, n->shape) / units)
                 return false;
         }
     }
@@ -209,42 +253,87 @@ static loom_status add_tile(rt_program *p, const rt_tile *t)
     rt_free(&p->ctx->alloc, p->tiles, (size_t)p->ntiles * sizeof *nt);
     nt[p->ntiles++] = *t;
     p->tiles = nt;
-    for (int i = 0; i < t->nslot; i++)
-        p->mem[t->slot[i]].tiled = true;
+    for (int q = 0; q < p->nmem; q++)
+        if (q < p->nmem && t->first <= p->mem[q].first && p->mem[q].first <= t->last) {
+            if (is_slot(t, q))
+                p->mem[q].tiled = true;
+            else if (!rt_tile_member(t, p->mem[q].first))
+                p->mem[q].fresh = true; /* its step runs before the chain */
+        }
     return LOOM_OK;
 }
 
+/* Row mode: rows per slab, the largest divisor of m whose slab of every
+ * intermediate (unit_bytes a row) fits max_bytes, leaving a slab per
+ * thread at least; 0 if none. */
+static int64_t pick_rows(int64_t m, int64_t unit_bytes, int64_t max_bytes, int threads)
+{
+    for (int64_t r = m / threads; r >= 1; r--)
+        if (m % r == 0 && r * unit_bytes <= max_bytes)
+            return r;
+    return 0;
+}
+
 /*
- * A chain starts at a batched product with at least as many slabs as
- * threads, takes the following steps while they fit and read the chain,
- * then shrinks from the end until its intermediates are its own; it
- * needs two steps.  All threads' slab intermediates together may take
- * half the largest cache, so that they stay there.
+ * Products deeper than this do not start chains.  A product of depth K
+ * costs 2K flops per result element; moving a float result to memory and
+ * back costs about as long as 40 flops (200 GFLOP/s against 40 GB/s).
+ * Past K = 128 the round trip is a sixth of the product or less, and a
+ * chain, which trades OpenBLAS's own threading for single-threaded
+ * products per slab, measured no faster (pairwise distances, K = 256).
+ */
+#define TILE_MAX_DEPTH 128
+
+/*
+ * A chain starts at a product with at least as many units as threads and
+ * takes the following steps that read it while they fit; steps that do
+ * not read it can run before it.  It then shrinks from the end until its
+ * intermediates are its own; it needs two members.  All threads' slab
+ * intermediates together may take half of the cache budget (tile_bytes),
+ * so that they stay there.
  */
 loom_status rt_tile_find(rt_program *p)
 {
     loom_ctx *ctx = p->ctx;
-    if (ctx->eager)
+    if (ctx->eager || ctx->tile_bytes <= 0)
         return LOOM_OK;
     int threads = ctx->threads > 0 ? ctx->threads : 1;
-    int64_t max_bytes = rt_llc_bytes() / (2 * threads);
+    int64_t max_bytes = ctx->tile_bytes / (2 * threads);
     for (int i = 0; i < p->plan.nsteps; i++) {
-        const loom_array *mm = product(p, i);
-        if (!mm || mm->ndim < 3)
+        const loom_array *mm = call_of(p, i);
+        if (!mm || call_id(mm) != RT_CALL_MATMUL || mm->ndim < 2 ||
+            mm->in[0]->shape[mm->in[0]->ndim - 1] > TILE_MAX_DEPTH)
             continue;
-        rt_tile t = {.first = i, .nslabs = graph_numel(batch_axes(mm->ndim), mm->shape)};
-        if (t.nslabs < 2 || t.nslabs < threads)
+        rt_tile t = {.first = i, .member = 1, .rows = mm->ndim == 2};
+        int64_t units = t.rows ? mm->shape[0] : graph_numel(batch_axes(mm->ndim), mm->shape);
+        if (units < 2 || units < threads || !step_fits(p, i, &t, units))
             continue;
         int last = i;
-        while (last + 1 < p->plan.nsteps && step_fits(p, last + 1, &t) &&
-               reads_chain(p, last + 1, i))
-            last++;
+        for (int j = i + 1; j < p->plan.nsteps && j - i < 64; j++) {
+            if (!reads_chain(p, j, &t))
+                continue; /* runs before the chain, if the chain gets past it */
+            if (!step_fits(p, j, &t, units))
+                break;
+            t.member |= (uint64_t)1 << (j - i);
+            t.last = last = j;
+        }
         int e = last;
-        while (e > i && !chain_ok(p, &t, e, max_bytes))
+        while (e > i && !(rt_tile_member(&t, e) && chain_ok(p, &t, e, units, max_bytes)))
             e--;
         if (e == i)
             continue;
         t.last = e;
+        t.member &= ~(uint64_t)0 >> (63 - (e - i));
+        t.nslabs = units;
+        if (t.rows) {
+            int64_t row_bytes = 0;
+            for (int q = 0; q < t.nslot; q++)
+                row_bytes += p->mem[t.slot[q]].nbytes / units;
+            t.rows = pick_rows(units, row_bytes, max_bytes, threads);
+            if (!t.rows)
+                continue;
+            t.nslabs = units / t.rows;
+        }
         loom_status s = add_tile(p, &t);
         if (s)
             return s;
@@ -262,6 +351,7 @@ typedef struct tile_job {
     char *const *base;
     const int64_t *bytes;
     int64_t slab[RT_TILE_MAXSLOT]; /* bytes of one slab of each slot */
+    int nsteps;                    /* the chain's members */
     void **sb;                     /* task k's slab buffers: sb[k * nslot + q] */
     int ntasks;
     atomic_int failed;
@@ -286,10 +376,8 @@ static void *rebase(const tile_job *j, void *const *sb, void *addr, int64_t s)
 
 /* View v of a product's operand or result cut to element s of its
  * batch axes. */
-static void cut(rt_view *v, int64_t s)
+static void cut_batch(rt_view *v, int64_t s)
 {
-    if (!v->data)
-        return;
     int64_t off = 0;
     for (int k = batch_axes(v->ndim) - 1; k >= 0; k--) {
         off += (s % v->shape[k]) * v->strides[k];
@@ -297,6 +385,23 @@ static void cut(rt_view *v, int64_t s)
         v->shape[k] = 1;
     }
     v->data += off * (int64_t)rt_view_esize(v);
+}
+
+/* View v (input k, or an output when k < 0) of call c cut to slab s of
+ * chain t: a batch element, or a block of rows (all but a row-mode
+ * product's right operand, which every block multiplies). */
+static void cut(rt_view *v, const rt_tile *t, const rt_call *c, int k, int64_t s)
+{
+    if (!v->data)
+        return;
+    if (!t->rows) {
+        cut_batch(v, s);
+        return;
+    }
+    if (k == 1 && call_id(c->node) == RT_CALL_MATMUL)
+        return;
+    v->data += s * t->rows * v->strides[0] * (int64_t)rt_view_esize(v);
+    v->shape[0] = t->rows;
 }
 
 static void fail(tile_job *j, loom_status s, const char *msg)
@@ -310,7 +415,7 @@ static void fail(tile_job *j, loom_status s, const char *msg)
 static void run_slab(tile_job *j, void *const *sb, int64_t s)
 {
     const rt_tile *t = j->t;
-    for (int i = 0; i <= t->last - t->first && !atomic_load(&j->failed); i++) {
+    for (int i = 0; i < j->nsteps && !atomic_load(&j->failed); i++) {
         rt_tstep *st = &j->steps[i];
         if (!st->call) {
             void *bufs[JIT_MAX_BUFS];
@@ -323,16 +428,14 @@ static void run_slab(tile_job *j, void *const *sb, int64_t s)
         rt_call c = st->c;
         c.threads = 1;
         for (int k = 0; k < c.nin; k++) {
-            cut(&c.in[k], s);
+            cut(&c.in[k], t, &c, k, s);
             c.in[k].data = rebase(j, sb, c.in[k].data, s);
         }
         for (int k = 0; k < c.nout; k++) {
-            cut(&c.out[k], s);
+            cut(&c.out[k], t, &c, -1, s);
             c.out[k].data = rebase(j, sb, c.out[k].data, s);
         }
-        const loom_array *n = c.node;
-        rt_call_id id = n->op == GRAPH_OP_MATMUL ? RT_CALL_MATMUL : (rt_call_id)n->attr[0];
-        loom_status r = rt_calls[id].fn(&c);
+        loom_status r = rt_calls[call_id(c.node)].fn(&c);
         if (r)
             fail(j, r, c.msg[0] ? c.msg : "runtime call failed");
     }
@@ -353,39 +456,51 @@ static void run_task(void *ud, int64_t lo, int64_t hi)
 loom_status rt_tile_run(loom_ctx *ctx, const rt_tile *t, rt_tstep *steps,
                         char *const *base, const int64_t *bytes)
 {
-    tile_job j = {.ctx = ctx, .t = t, .steps = steps, .base = base, .bytes = bytes};
+    tile_job j = {.ctx = ctx, .t = t, .steps = steps, .base = base, .bytes = bytes,
+                  .nsteps = __builtin_popcountll(t->member)};
     j.ntasks = ctx->threads > 0 ? ctx->threads : 1;
     if (j.ntasks > t->nslabs)
         j.ntasks = (int)t->nslabs;
     atomic_init(&j.failed, 0);
+    /* from the buffer pool: kept between evaluations, on huge pages when
+     * large (a product writing 64 rows of 16384 floats touches 256 pages
+     * per row block otherwise) */
     size_t nsb = (size_t)j.ntasks * (size_t)t->nslot, got = 0;
-    void **v = rt_malloc(&ctx->alloc, 2 * nsb * sizeof *v);
-    if (!v) {
-        graph_ctx_error(ctx, LOOM_ERR_MEMORY, "tiled chain: out of memory");
-        return LOOM_ERR_MEMORY;
-    }
-    /* v[i]: slab buffer i (task i / nslot, slot i % nslot); v[nsb + i]: its block */
+    rt_buffer **v = rt_malloc(&ctx->alloc, nsb * sizeof *v);
+    void **sb = rt_malloc(&ctx->alloc, nsb * sizeof *sb);
+    loom_status s = v && sb ? LOOM_OK : LOOM_ERR_MEMORY;
     for (int q = 0; q < t->nslot; q++)
         j.slab[q] = bytes[q] / t->nslabs;
-    for (; got < nsb; got++)
-        if (!(v[got] = rt_malloc_aligned(&ctx->alloc, (size_t)j.slab[got % (size_t)t->nslot],
-                                         &v[nsb + got])))
+    for (; !s && got < nsb; got++) {
+        int q = (int)(got % (size_t)t->nslot);
+        v[got] = NULL;
+        sb[got] = NULL;
+        bool shared = false; /* in place of an earlier slot: never reached */
+        for (int r = 0; r < q; r++)
+            shared = shared || base[r] == base[q];
+        if (shared)
+            continue;
+        if (!(v[got] = rt_buffer_pooled(ctx->pool, (size_t)j.slab[q], false)))
             break;
-    loom_status s = LOOM_OK;
-    if (got < nsb) {
-        graph_ctx_error(ctx, LOOM_ERR_MEMORY, "tiled chain: out of memory for slab buffers");
+        sb[got] = v[got]->data;
+    }
+    if (!s && got < nsb)
         s = LOOM_ERR_MEMORY;
+    if (s) {
+        graph_ctx_error(ctx, s, "tiled chain: out of memory for slab buffers");
     } else {
-        j.sb = v;
+        j.sb = sb;
         rt_parallel_for(j.ntasks, j.ntasks, 1, run_task, &j);
         if (atomic_load(&j.failed)) {
             graph_ctx_error(ctx, j.status, "%s", j.msg);
             s = j.status;
         }
     }
-    while (got-- > 0)
-        rt_free_aligned(&ctx->alloc, v[nsb + got], (size_t)j.slab[got % (size_t)t->nslot]);
-    rt_free(&ctx->alloc, v, 2 * nsb * sizeof *v);
+    while (v && got-- > 0)
+        if (v[got])
+            rt_buffer_unref(v[got]);
+    rt_free(&ctx->alloc, v, nsb * sizeof *v);
+    rt_free(&ctx->alloc, sb, nsb * sizeof *sb);
     return s;
 }
 

@@ -11,10 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Runs f with the dump on and returns what it wrote (malloc'd). */
-static char *dumped(unsigned stages, void (*f)(loom_ctx *))
+/* Runs f with the dump on, in a context made with options o (NULL: the
+ * tests' defaults), and returns what it wrote (malloc'd). */
+static char *dumped_with(unsigned stages, void (*f)(loom_ctx *), const loom_options *o)
 {
-    loom_ctx *ctx = ts_ctx();
+    loom_ctx *ctx = o ? loom_ctx_new(o) : ts_ctx();
     char *buf = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&buf, &len);
@@ -25,6 +26,23 @@ static char *dumped(unsigned stages, void (*f)(loom_ctx *))
     fclose(mem);
     loom_ctx_free(ctx);
     return buf;
+}
+
+static char *dumped(unsigned stages, void (*f)(loom_ctx *))
+{
+    return dumped_with(stages, f, NULL);
+}
+
+/* Options for tiled chains at test sizes: two threads sharing a 64 KB
+ * cache budget (16 KB of slabs each). */
+static loom_options small_cache(bool eager)
+{
+    loom_options o = loom_options_default();
+    o.cache_dir = "";
+    o.threads = 2;
+    o.eager = eager;
+    o.tile_bytes = 64 << 10;
+    return o;
 }
 
 static loom_array *input(loom_ctx *ctx, int64_t n, int64_t d)
@@ -97,7 +115,7 @@ END_TEST
  * evaluation (the program) and on the second (the plan cache's replay).
  */
 enum { AB = 3, AH = 4, AL = 37, AD = 5 };
-static bool att_eager, att_keep_scores;
+static bool att_keep_scores;
 
 static void attention_check(const float *q, const float *k, const float *v, const float *o)
 {
@@ -125,7 +143,6 @@ static void attention_check(const float *q, const float *k, const float *v, cons
 
 static void attention(loom_ctx *ctx)
 {
-    loom_ctx_set_eager(ctx, att_eager);
     for (int rep = 0; rep < 2; rep++) {
         loom_rng *g = loom_rng_new_u64(ctx, 5 + (uint64_t)rep);
         loom_array *q = loom_rng_standard_normal(g, LOOM_SHAPE(AB, AH, AL, AD), LOOM_FLOAT32);
@@ -149,22 +166,90 @@ static void attention(loom_ctx *ctx)
 
 START_TEST(attention_runs_tiled)
 {
-    att_eager = att_keep_scores = false;
-    char *out = dumped(LOOM_DUMP_MEMORY, attention);
+    att_keep_scores = false;
+    loom_options o = small_cache(false);
+    char *out = dumped_with(LOOM_DUMP_MEMORY, attention, &o);
     ck_assert_msg(strstr(out, "tiled chain: steps 0-2 run one batch element at a time "
                               "(12 slabs"), "%s", out);
     free(out);
     /* the scores requested: they cannot live in slabs, the chain ends
      * with the kernel that writes them */
     att_keep_scores = true;
-    out = dumped(LOOM_DUMP_MEMORY, attention);
+    out = dumped_with(LOOM_DUMP_MEMORY, attention, &o);
     ck_assert_msg(strstr(out, "tiled chain: steps 0-1 "), "%s", out);
     free(out);
-    /* eager: every intermediate whole */
-    att_eager = true;
+    /* the default budget (the largest cache) holds these arrays whole */
     att_keep_scores = false;
     out = dumped(LOOM_DUMP_MEMORY, attention);
     ck_assert_msg(!strstr(out, "tiled chain"), "%s", out);
+    free(out);
+    /* eager: every intermediate whole */
+    o = small_cache(true);
+    out = dumped_with(LOOM_DUMP_MEMORY, attention, &o);
+    ck_assert_msg(!strstr(out, "tiled chain"), "%s", out);
+    free(out);
+}
+END_TEST
+
+/*
+ * k nearest neighbours of 40 test rows among 300 train rows: the distance
+ * product, its epilogue and argpartition run as a chain of row blocks,
+ * with the train-row norms (which do not read the chain) computed first.
+ * The 3 chosen neighbours of every row are its 3 nearest.
+ */
+enum { KT = 40, KR = 300, KD = 8, KK = 3 };
+
+static void knn(loom_ctx *ctx)
+{
+    for (int rep = 0; rep < 2; rep++) {
+        loom_rng *g = loom_rng_new_u64(ctx, 11 + (uint64_t)rep);
+        loom_array *te = loom_rng_standard_normal(g, LOOM_SHAPE(KT, KD), LOOM_FLOAT32);
+        loom_array *tr = loom_rng_standard_normal(g, LOOM_SHAPE(KR, KD), LOOM_FLOAT32);
+        loom_array *in[2] = {te, tr};
+        ck_assert_int_eq(loom_eval_many(ctx, in, 2), LOOM_OK);
+        loom_array *t2 = loom_sum(loom_multiply(te, te), 1, true);
+        loom_array *r2 = loom_sum(loom_multiply(tr, tr), 1, true);
+        loom_array *d2 = loom_subtract(loom_add(t2, loom_transpose(r2, NULL)),
+                                       loom_multiply(loom_scalar(ctx, 2),
+                                                     loom_matmul(te, loom_transpose(tr, NULL))));
+        int64_t k1 = KK - 1;
+        loom_array *idx = LOOM_GET(loom_argpartition(d2, 1, &k1, 1), LOOM_COLON,
+                                   LOOM_SL(0, KK, 1));
+        ck_assert_int_eq(loom_eval(idx), LOOM_OK);
+        const float *a = loom_data(te), *b = loom_data(tr);
+        const int64_t *ix = loom_data(idx);
+        for (int i = 0; i < KT; i++) {
+            double d[KR], kth[KR];
+            for (int j = 0; j < KR; j++) {
+                d[j] = 0;
+                for (int c = 0; c < KD; c++)
+                    d[j] += ((double)a[i * KD + c] - b[j * KD + c]) *
+                            ((double)a[i * KD + c] - b[j * KD + c]);
+                kth[j] = d[j];
+            }
+            for (int u = 0; u <= KK - 1; u++) /* the KK smallest, in kth[0..KK) */
+                for (int j = u + 1; j < KR; j++)
+                    if (kth[j] < kth[u]) {
+                        double x = kth[u];
+                        kth[u] = kth[j];
+                        kth[j] = x;
+                    }
+            for (int u = 0; u < KK; u++) {
+                int64_t j = ix[i * KK + u];
+                ck_assert(j >= 0 && j < KR);
+                ck_assert_double_le_tol(d[j], kth[KK - 1], 1e-4);
+            }
+        }
+    }
+}
+
+START_TEST(knn_runs_in_row_blocks)
+{
+    loom_options o = small_cache(false);
+    char *out = dumped_with(LOOM_DUMP_MEMORY, knn, &o);
+    ck_assert_msg(strstr(out, "rows at a time") &&
+                      strstr(out, "which does not read the chain, first"),
+                  "%s", out);
     free(out);
 }
 END_TEST
@@ -248,6 +333,7 @@ static Suite *suite(void)
     tcase_add_test(t, every_stage_appears);
     tcase_add_test(t, in_place_only_where_safe);
     tcase_add_test(t, attention_runs_tiled);
+    tcase_add_test(t, knn_runs_in_row_blocks);
     tcase_add_test(t, cut_reasons_appear);
     tcase_add_test(t, json_parses);
     tcase_add_test(t, dot_and_dir);
