@@ -352,12 +352,14 @@ static void print_fusion(FILE *out, const rt_program *p, const walk *w)
                 walk_index(w, plan->views[i]));
 }
 
-/* Bytes of one slab of every intermediate of chain t. */
+/* Bytes of one slab of every intermediate of chain t (one written in
+ * place of another shares its slab buffer). */
 static int64_t tile_bytes(const rt_program *p, const rt_tile *t)
 {
     int64_t n = 0;
     for (int q = 0; q < t->nslot; q++)
-        n += p->mem[t->slot[q]].nbytes / t->nslabs;
+        if (!p->mem[t->slot[q]].in_place)
+            n += p->mem[t->slot[q]].nbytes / t->nslabs;
     return n;
 }
 
