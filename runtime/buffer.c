@@ -90,6 +90,7 @@ rt_buffer *rt_buffer_new(const rt_alloc *a, size_t nbytes, bool zero)
     atomic_init(&b->refs, 1);
     b->borrowed = 0;
     b->separate = 0;
+    b->reserved = 0;
     b->data = (void *)p;
     b->nbytes = nbytes;
     b->block = block;
@@ -111,6 +112,7 @@ rt_buffer *rt_buffer_borrow(const rt_alloc *a, void *data, size_t nbytes)
     atomic_init(&b->refs, 1);
     b->borrowed = 1;
     b->separate = 0;
+    b->reserved = 0;
     b->data = data;
     b->nbytes = nbytes;
     b->block = b;
@@ -130,6 +132,7 @@ rt_buffer *rt_buffer_adopt(const rt_alloc *a, void *data, size_t nbytes,
     atomic_init(&b->refs, 1);
     b->borrowed = 0;
     b->separate = 1;
+    b->reserved = 0;
     b->data = data;
     b->nbytes = nbytes;
     b->block = block;
@@ -161,11 +164,38 @@ static bool pool_keep(rt_buffer *b)
     return kept;
 }
 
+rt_buffer *rt_buffer_reserve(const rt_alloc *a, size_t nbytes)
+{
+    rt_buffer *b = rt_malloc(a, sizeof *b);
+    if (!b)
+        return NULL;
+    void *p = mmap(NULL, nbytes ? nbytes : 1, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        rt_free(a, b, sizeof *b);
+        return NULL;
+    }
+    memset(b, 0, sizeof *b);
+    atomic_init(&b->refs, 1);
+    b->reserved = 1;
+    b->separate = 1;
+    b->data = p;
+    b->nbytes = nbytes;
+    b->alloc = *a;
+    return b;
+}
+
 void rt_buffer_unref(rt_buffer *b)
 {
     if (!b)
         return;
     if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) {
+        if (b->reserved) {
+            rt_alloc a = b->alloc;
+            munmap(b->data, b->nbytes ? b->nbytes : 1);
+            rt_free(&a, b, sizeof *b);
+            return;
+        }
         if (b->pool && pool_keep(b))
             return;
         rt_alloc a = b->alloc;

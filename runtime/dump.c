@@ -380,7 +380,7 @@ static void print_memory(FILE *out, const rt_program *p, const walk *w)
         else if (m->reuse >= 0)
             fprintf(out, ", reuses buf%d's memory", m->reuse);
         if (m->tiled)
-            fprintf(out, ", tiled: its slabs live in small per-thread buffers (this memory is reserved, not touched)");
+            fprintf(out, ", tiled: only slabs of it exist, in per-thread buffers (it has address space, no memory)");
         fputc('\n', out);
     }
     for (int k = 0; k < p->ntiles; k++) {

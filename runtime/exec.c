@@ -303,7 +303,7 @@ static loom_status plan_memory(rt_program *p)
     }
     for (int s = 0; s < plan->nsteps; s++) {
         for (int i = 0; i < p->nmem; i++)
-            if (p->mem[i].first == s && p->mem[i].reuse < 0)
+            if (p->mem[i].first == s && p->mem[i].reuse < 0 && !p->mem[i].tiled)
                 live += p->mem[i].nbytes;
         if (live > p->peak_bytes)
             p->peak_bytes = live;
@@ -312,7 +312,7 @@ static loom_status plan_memory(rt_program *p)
             bool reused = false;
             for (int j = i + 1; j < p->nmem; j++)
                 reused = reused || p->mem[j].reuse == i;
-            if (m->last == s && !m->output && !reused)
+            if (m->last == s && !m->output && !reused && !m->tiled)
                 live -= m->nbytes;
         }
     }
@@ -571,7 +571,8 @@ static loom_status alloc_buffers(rt_program *p, int step)
                 f->buf = NULL;
             continue;
         }
-        m->buf = rt_buffer_pooled(ctx->pool, (size_t)m->nbytes, false);
+        m->buf = m->tiled ? rt_buffer_reserve(&ctx->alloc, (size_t)m->nbytes)
+                          : rt_buffer_pooled(ctx->pool, (size_t)m->nbytes, false);
         if (!m->buf) {
             graph_ctx_error(ctx, LOOM_ERR_MEMORY,
                             "Unable to allocate %lld bytes for an array",

@@ -56,7 +56,7 @@ typedef struct tstep {
 typedef struct tmem {
     int64_t nbytes;
     int first, last, reuse;
-    bool output;
+    bool output, tiled;
 } tmem;
 
 typedef struct rt_template {
@@ -312,7 +312,7 @@ static rt_template *record(const rt_program *p, loom_array *const *leaves,
         goto fail;
     for (int j = 0; j < p->nmem; j++)
         t->mem[j] = (tmem){p->mem[j].nbytes, p->mem[j].first, p->mem[j].last,
-                           p->mem[j].reuse, p->mem[j].output};
+                           p->mem[j].reuse, p->mem[j].output, p->mem[j].tiled};
     if (p->ntiles) {
         if (!(t->tiles = malloc((size_t)p->ntiles * sizeof *t->tiles)))
             goto fail;
@@ -574,7 +574,9 @@ static loom_status alloc_step(loom_ctx *ctx, const rt_template *t, rt_buffer **m
                 rt_buffer_ref(mem[j]);
             else
                 mem[m->reuse] = NULL;
-        } else if (!(mem[j] = rt_buffer_pooled(ctx->pool, (size_t)m->nbytes, false))) {
+        } else if (!(mem[j] = m->tiled ? rt_buffer_reserve(&ctx->alloc, (size_t)m->nbytes)
+                                       : rt_buffer_pooled(ctx->pool, (size_t)m->nbytes,
+                                                          false))) {
             graph_ctx_error(ctx, LOOM_ERR_MEMORY,
                             "Unable to allocate %lld bytes for an array",
                             (long long)m->nbytes);

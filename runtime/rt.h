@@ -44,6 +44,7 @@ typedef struct rt_buffer {
     atomic_int refs;
     uint8_t borrowed;
     uint8_t separate;  /* the header was allocated apart from block */
+    uint8_t reserved;  /* data is address space only (rt_buffer_reserve) */
     void *data;
     size_t nbytes;
     void *block;       /* what the allocator returned (owned buffers) */
@@ -71,6 +72,11 @@ rt_buffer *rt_buffer_pooled(rt_bufpool *p, size_t nbytes, bool zero);
 rt_buffer *rt_buffer_new(const rt_alloc *a, size_t nbytes, bool zero);
 /* A buffer over caller memory; loom never frees it.  refs starts at 1. */
 rt_buffer *rt_buffer_borrow(const rt_alloc *a, void *data, size_t nbytes);
+/* A buffer of nbytes of address space that no memory backs and nothing may
+ * touch (any access faults): the stand-in for an array that exists only
+ * in slabs elsewhere (runtime/tile.c), whose addresses are translated.
+ * NULL if the address space or the header cannot be had. */
+rt_buffer *rt_buffer_reserve(const rt_alloc *a, size_t nbytes);
 /* A buffer taking ownership of block (block_size bytes from a), whose
  * elements start at data.  NULL if the header cannot be allocated (block
  * is then still the caller's). */
