@@ -283,6 +283,7 @@ static loom_status plan_memory(rt_program *p)
     if (st)
         return st;
     plan_in_place(p);
+    rt_tile_size(p);
     /* reuse: a buffer freed before step `first` of the same size */
     int64_t live = 0;
     for (int i = 0; i < p->nmem; i++) {

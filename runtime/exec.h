@@ -85,6 +85,9 @@ typedef struct rt_tstep {
  * last uses), records them in p->tiles and marks their slots tiled. */
 struct rt_program;
 loom_status rt_tile_find(struct rt_program *p);
+/* Row mode: sets each chain's rows per slab, once the memory plan knows
+ * which intermediates share memory in place (and so a slab buffer). */
+void rt_tile_size(struct rt_program *p);
 /* Whether step i is a member of chain t. */
 bool rt_tile_member(const rt_tile *t, int i);
 /* Runs chain t, steps[] its members in order, on ctx's threads.  base[q] and

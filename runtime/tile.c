@@ -265,7 +265,7 @@ static loom_status add_tile(rt_program *p, const rt_tile *t)
 
 /* Row mode: rows per slab, the largest divisor of m whose slab of every
  * intermediate (unit_bytes a row) fits max_bytes, leaving a slab per
- * thread at least; 0 if none. */
+ * thread at least (1 fits: chain_ok checked a row). */
 static int64_t pick_rows(int64_t m, int64_t unit_bytes, int64_t max_bytes, int threads)
 {
     for (int64_t r = m / threads; r >= 1; r--)
@@ -324,22 +324,30 @@ loom_status rt_tile_find(rt_program *p)
             continue;
         t.last = e;
         t.member &= ~(uint64_t)0 >> (63 - (e - i));
-        t.nslabs = units;
-        if (t.rows) {
-            int64_t row_bytes = 0;
-            for (int q = 0; q < t.nslot; q++)
-                row_bytes += p->mem[t.slot[q]].nbytes / units;
-            t.rows = pick_rows(units, row_bytes, max_bytes, threads);
-            if (!t.rows)
-                continue;
-            t.nslabs = units / t.rows;
-        }
+        t.nslabs = units; /* row mode: rows per slab come with rt_tile_size */
         loom_status s = add_tile(p, &t);
         if (s)
             return s;
         i = e;
     }
     return LOOM_OK;
+}
+
+void rt_tile_size(rt_program *p)
+{
+    int threads = p->ctx->threads > 0 ? p->ctx->threads : 1;
+    int64_t max_bytes = p->ctx->tile_bytes / (2 * threads);
+    for (int k = 0; k < p->ntiles; k++) {
+        rt_tile *t = &p->tiles[k];
+        if (!t->rows)
+            continue;
+        int64_t units = t->nslabs * t->rows, row_bytes = 0;
+        for (int q = 0; q < t->nslot; q++)
+            if (!p->mem[t->slot[q]].in_place) /* shares its input's slabs */
+                row_bytes += p->mem[t->slot[q]].nbytes / units;
+        t->rows = pick_rows(units, row_bytes, max_bytes, threads);
+        t->nslabs = units / t->rows;
+    }
 }
 
 /* ---- running a chain ---- */
