@@ -317,6 +317,163 @@ bool jit_buf_coeff(const jit_kernel *k, int buf, int var, int64_t *coef)
     return seen;
 }
 
+/* ---- rows written in place ---- */
+
+/* A linear index term: coef * (loop variable var), or the constant coef
+ * when var < 0. */
+typedef struct term {
+    int var;
+    int64_t coef;
+} term;
+
+#define MAX_TERMS 16
+
+/* Adds coef * v to the n terms t (flattening sums, folding constant and
+ * parameter factors by value); false if v is not linear or too long. */
+static bool linear(const jit_kernel *k, int v, int64_t coef, term *t, int *n)
+{
+    const kir_val *x = &k->vals[v];
+    int64_t c;
+    switch (x->op) {
+    case KV_VAR:
+    case KV_CONST:
+    case KV_PARAM: {
+        int var = x->op == KV_VAR ? x->a : -1;
+        if (var < 0 && !index_const(k, v, &c))
+            return false;
+        int64_t add = var < 0 ? coef * c : coef;
+        for (int i = 0; i < *n; i++)
+            if (t[i].var == var) {
+                t[i].coef += add;
+                return true;
+            }
+        if (*n == MAX_TERMS)
+            return false;
+        t[(*n)++] = (term){var, add};
+        return true;
+    }
+    case KV_IADD:
+        return linear(k, x->a, coef, t, n) && linear(k, x->b, coef, t, n);
+    case KV_IMUL:
+        if (index_const(k, x->b, &c))
+            return linear(k, x->a, coef * c, t, n);
+        if (index_const(k, x->a, &c))
+            return linear(k, x->b, coef * c, t, n);
+        return false;
+    default:
+        return false;
+    }
+}
+
+/* Index v split into (sweep variable, row part): v must be exactly
+ * sweep + row with sweep's coefficient 1, sweep being one of the
+ * innermost loops' variables (inner[var]); the row part's terms, without
+ * zero ones, go to t (sorted by variable).  Returns the sweep variable, or
+ * -1. */
+static int split_row(const jit_kernel *k, int v, const bool *inner, term *t, int *n)
+{
+    *n = 0;
+    if (!linear(k, v, 1, t, n))
+        return -1;
+    int sweep = -1, m = 0;
+    for (int i = 0; i < *n; i++) {
+        if (t[i].var >= 0 && inner[t[i].var]) {
+            if (sweep >= 0 || t[i].coef != 1)
+                return -1;
+            sweep = t[i].var;
+        } else if (t[i].coef != 0) {
+            t[m++] = t[i];
+        }
+    }
+    *n = m;
+    for (int i = 1; i < m; i++) /* insertion sort by variable */
+        for (int j = i; j > 0 && t[j - 1].var > t[j].var; j--) {
+            term x = t[j];
+            t[j] = t[j - 1];
+            t[j - 1] = x;
+        }
+    return sweep;
+}
+
+/* Whether values a and b are the same constant or parameter value. */
+static bool equal_value(const jit_kernel *k, int a, int b)
+{
+    int64_t x, y;
+    return a == b || (index_const(k, a, &x) && index_const(k, b, &y) && x == y);
+}
+
+static bool same_terms(const term *a, int na, const term *b, int nb)
+{
+    if (na != nb)
+        return false;
+    for (int i = 0; i < na; i++)
+        if (a[i].var != b[i].var || a[i].coef != b[i].coef)
+            return false;
+    return true;
+}
+
+bool jit_rows_in_place(const jit_kernel *k, int bf, int bm)
+{
+    /* the innermost loops (sweeps): their position and extent */
+    int pos[64], ext[64];
+    bool inner[64] = {false};
+    if (k->nloops > 64)
+        return false;
+    for (int i = 0; i < k->nstmts; i++) {
+        const kir_stmt *s = &k->stmts[i];
+        if (s->op != KS_LOOP || s->a < 0 || s->a >= 64)
+            continue;
+        int depth = 0;
+        bool nested = false;
+        for (int j = i + 1; j < k->nstmts && depth >= 0; j++) {
+            if (k->stmts[j].op == KS_LOOP) {
+                nested = true;
+                depth++;
+            } else if (k->stmts[j].op == KS_END) {
+                depth--;
+            }
+        }
+        inner[s->a] = !nested && !(s->c & (KIR_LOOP_PARALLEL | KIR_LOOP_SPLIT));
+        pos[s->a] = i;
+        ext[s->a] = s->b;
+    }
+    term row[MAX_TERMS], t[MAX_TERMS];
+    int nrow = -1, n, ext0 = -1, first_store = -1;
+    /* the stores of bm: sweep variable + the row part */
+    for (int i = 0; i < k->nstmts; i++) {
+        const kir_stmt *s = &k->stmts[i];
+        if ((s->op != KS_STORE && s->op != KS_STREAM) || s->a != bm)
+            continue;
+        int sw = split_row(k, s->b, inner, t, &n);
+        if (sw < 0 || (nrow >= 0 && !same_terms(row, nrow, t, n)))
+            return false;
+        if (nrow < 0) {
+            memcpy(row, t, sizeof t);
+            nrow = n;
+            ext0 = ext[sw];
+        }
+        if (!equal_value(k, ext0, ext[sw]))
+            return false;
+        if (first_store < 0 || pos[sw] < first_store)
+            first_store = pos[sw];
+    }
+    if (nrow < 0)
+        return false;
+    /* loads: bf in sweeps up to the first that stores bm, bm after it;
+     * both at the row's positions */
+    for (int v = 0; v < k->nvals; v++) {
+        const kir_val *x = &k->vals[v];
+        if (x->op != KV_LOAD || (x->a != bf && x->a != bm))
+            continue;
+        int sw = split_row(k, x->b, inner, t, &n);
+        if (sw < 0 || !same_terms(row, nrow, t, n) || !equal_value(k, ext0, ext[sw]))
+            return false;
+        if (x->a == bf ? pos[sw] > first_store : pos[sw] <= first_store)
+            return false;
+    }
+    return true;
+}
+
 int jit_elementwise_loop_end(const jit_kernel *k, int i)
 {
     if (k->stmts[i].c & KIR_LOOP_SPLIT)

@@ -165,6 +165,15 @@ bool jit_var_coeff(const jit_kernel *k, int v, int var, int64_t *coef);
  * coefficient of var (jit_var_coeff), set in *coef; false also when the
  * kernel does not touch buf. */
 bool jit_buf_coeff(const jit_kernel *k, int buf, int var, int64_t *coef);
+/*
+ * Whether output buffer bm may take the memory of input bf row by row: the
+ * kernel touches both only in its innermost loops ("sweeps"), at
+ * (sweep variable) + (one row offset shared by every access), all sweeps
+ * of one extent; bf is read only in sweeps up to the first that writes
+ * bm, and bm read only after it.  Each row of bf is then read (a softmax's
+ * max sweep, its exp sweep) before or where it is overwritten.
+ */
+bool jit_rows_in_place(const jit_kernel *k, int bf, int bm);
 /* The statement ending the innermost loop opened at stmts[i] if that loop
  * only computes and stores (an elementwise sweep), else -1. */
 int jit_elementwise_loop_end(const jit_kernel *k, int i);

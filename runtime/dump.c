@@ -376,7 +376,7 @@ static void print_memory(FILE *out, const rt_program *p, const walk *w)
         else
             fprintf(out, "freed after step %d", m->last);
         if (m->in_place)
-            fprintf(out, ", in place of buf%d (read only where written)", m->reuse);
+            fprintf(out, ", in place of buf%d (each element read before it is overwritten)", m->reuse);
         else if (m->reuse >= 0)
             fprintf(out, ", reuses buf%d's memory", m->reuse);
         if (m->tiled)

@@ -188,11 +188,14 @@ static bool reads_where_it_writes(const jit_kernel *k, int bf, int bm)
  * In place: a kernel's output takes the memory of an input of the same
  * size and element size that dies at this step, when the kernel reads
  * that input only where it writes the output (the elementwise epilogue of
- * a matrix product, a chain over a temporary).  That saves the memory and
- * the write-allocate reads of a fresh buffer.  The kernel's arguments
- * stay noalias: each element of the input is loaded only in the iteration
- * that stores that element, and the stored value depends on the load, so
- * no reordering that noalias allows moves a load past its store.
+ * a matrix product, a chain over a temporary), or reads each row of it
+ * only before or where the row is written (a row softmax of a product's
+ * result: jit_rows_in_place).  That saves the memory and the
+ * write-allocate reads of a fresh buffer.  The kernel's arguments stay
+ * noalias: an element is loaded in the iteration that stores it (the
+ * stored value depending on the load), or in an earlier sweep whose
+ * result every store of the row depends on, so no reordering that noalias
+ * allows moves a load past a store to its element.
  */
 static void plan_in_place(rt_program *p)
 {
@@ -219,7 +222,8 @@ static void plan_in_place(rt_program *p)
                 if (!taken && f->last == s && !f->output && f->tiled == m->tiled &&
                     f->nbytes == m->nbytes &&
                     loom_dtype_size(fo->dtype) == loom_dtype_size(mo->dtype) &&
-                    reads_where_it_writes(&ks->k, bf, bm)) {
+                    (reads_where_it_writes(&ks->k, bf, bm) ||
+                     jit_rows_in_place(&ks->k, bf, bm))) {
                     m->reuse = fo->tmp2;
                     m->in_place = true;
                 }
