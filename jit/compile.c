@@ -235,6 +235,22 @@ static bool has_feature(const char *features, const char *f)
     return false;
 }
 
+/* What the disk cache's keys and the emitters need: the host's triple, CPU
+ * and features, loom's build identity.  Cheap (0.15 ms); under J.lock. */
+static void init_host(void)
+{
+    if (J.cpu)
+        return;
+    build_identity(J.build, sizeof J.build);
+    J.triple = LLVMGetDefaultTargetTriple();
+    J.cpu = LLVMGetHostCPUName();
+    J.features = LLVMGetHostCPUFeatures();
+    jit_vmath_target(has_feature(J.features, "avx512f"),
+                     has_feature(J.features, "avx512vl"));
+}
+
+/* The JIT proper: LLVM's native target and ORC's LLJIT (0.9 ms), needed
+ * to compile or to link an object jit_obj_load declines.  Under J.lock. */
 static bool init(char *err, size_t n)
 {
     if (J.ready)
@@ -243,15 +259,10 @@ static bool init(char *err, size_t n)
         snprintf(err, n, "%s", J.init_err);
         return false;
     }
+    init_host();
     LLVMInitializeNativeTarget();
     LLVMInitializeNativeAsmPrinter();
     LLVMInitializeNativeDisassembler();
-    build_identity(J.build, sizeof J.build);
-    J.triple = LLVMGetDefaultTargetTriple();
-    J.cpu = LLVMGetHostCPUName();
-    J.features = LLVMGetHostCPUFeatures();
-    jit_vmath_target(has_feature(J.features, "avx512f"),
-                     has_feature(J.features, "avx512vl"));
     set_llvm_options();
     LLVMErrorRef e = LLVMOrcCreateLLJIT(&J.jit, NULL);
     if (e) {
@@ -269,11 +280,10 @@ static bool init(char *err, size_t n)
 
 const char *jit_host_cpu(void)
 {
-    char err[64];
     pthread_mutex_lock(&J.lock);
-    bool ok = init(err, sizeof err);
+    init_host();
     pthread_mutex_unlock(&J.lock);
-    return ok ? J.cpu : "unknown";
+    return J.cpu ? J.cpu : "unknown";
 }
 
 const char *jit_llvm_version(void)
@@ -588,9 +598,15 @@ static jit_fn compile_new(const jit_kernel *k, const char *sym,
     return fn;
 }
 
+/*
+ * A kernel from the disk cache: the object under its key, loaded by
+ * jit_obj_load (no JIT needed) or, if that declines it, linked by LLJIT.
+ * When the loader took it, *own is set and *combine is the combine
+ * function of a split kernel (NULL if the object has none).
+ */
 static jit_fn load_disk(const char *dir, const char *sym, const char *dkey,
-                        size_t dkeylen, jit_compile_info *info, char *err,
-                        size_t n)
+                        size_t dkeylen, bool *own, jit_fn *combine,
+                        jit_compile_info *info, char *err, size_t n)
 {
     char *po = cache_path(dir, sym, ".o"), *pk = cache_path(dir, sym, ".key");
     jit_fn fn = NULL;
@@ -600,9 +616,19 @@ static jit_fn load_disk(const char *dir, const char *sym, const char *dkey,
         char *ob = read_file(po, &olen);
         if (ob) {
             double t0 = now_ms();
-            LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(
-                ob, olen, sym);
-            fn = link_object(obj, sym, err, n);
+            jit_obj *o = jit_obj_load(ob, olen);
+            if (o) {
+                char cname[48];
+                snprintf(cname, sizeof cname, "%s.combine", sym);
+                fn = (jit_fn)(uintptr_t)jit_obj_symbol(o, sym);
+                *combine = (jit_fn)(uintptr_t)jit_obj_symbol(o, cname);
+                *own = fn != NULL;
+            } else if (init(err, n)) {
+                LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(
+                    ob, olen, sym);
+                fn = link_object(obj, sym, err, n);
+                info->linked = true;
+            }
             info->link_ms = now_ms() - t0;
             info->object_bytes = olen;
             free(ob);
@@ -627,10 +653,10 @@ jit_fn jit_get(const jit_kernel *k, const char *cache_dir,
         return NULL;
     }
     pthread_mutex_lock(&J.lock);
-    jit_fn fn = NULL;
+    jit_fn fn = NULL, combine = NULL;
+    bool own = false; /* loaded by jit_obj_load, not in LLJIT */
     centry *c = NULL;
-    if (!init(err, errlen))
-        goto out;
+    init_host();
     if ((c = cache_find(k->hash, key, len))) {
         info->mem_hit = true;
         fn = c->fn;
@@ -651,10 +677,10 @@ jit_fn jit_get(const jit_kernel *k, const char *cache_dir,
     size_t dlen = 0;
     char *dkey = disk_key(key, len, &dlen);
     if (dkey && cache_dir && *cache_dir && !renamed) {
-        fn = load_disk(cache_dir, sym, dkey, dlen, info, err, errlen);
+        fn = load_disk(cache_dir, sym, dkey, dlen, &own, &combine, info, err, errlen);
         info->disk_hit = fn != NULL;
     }
-    if (!fn) {
+    if (!fn && init(err, errlen)) {
         info->miss = renamed ? "in-memory cache was cleared"
                              : "structure not seen before";
         fn = compile_new(k, sym, renamed ? NULL : cache_dir, dkey, dlen, info,
@@ -666,8 +692,12 @@ jit_fn jit_get(const jit_kernel *k, const char *cache_dir,
     if (fn && k->chunk_param >= 0) {
         char cname[48];
         snprintf(cname, sizeof cname, "%s.combine", sym);
-        if (!(info->combine = lookup(cname, err, errlen)))
+        info->combine = own ? combine : lookup(cname, err, errlen);
+        if (!info->combine) {
+            if (own)
+                snprintf(err, errlen, "JIT: %s has no combine function", sym);
             fn = NULL;
+        }
     }
     if (fn && (c = malloc(sizeof *c))) {
         *c = (centry){k->hash, key, len, fn, info->combine,

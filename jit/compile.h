@@ -14,6 +14,7 @@ typedef void (*jit_fn)(void **bufs, const int64_t *params, int64_t lo,
 typedef struct jit_compile_info {
     bool mem_hit;           /* found compiled in this process */
     bool disk_hit;          /* loaded from the on-disk cache */
+    bool linked;            /* ...by LLJIT (jit_obj_load declined it) */
     const char *miss;       /* why it was compiled, NULL on a hit */
     double emit_ms, verify_ms, opt_ms, codegen_ms, link_ms, total_ms;
     size_t object_bytes;
@@ -45,6 +46,17 @@ void jit_texts_free(jit_texts *t);
 /* The host CPU's name and LLVM version, for dumps and cache keys. */
 const char *jit_host_cpu(void);
 const char *jit_llvm_version(void);
+
+/* An object file loaded without the JIT (jit/objload.c). */
+typedef struct jit_obj jit_obj;
+/* Maps x86-64 ELF relocatable object data (len bytes, which the caller
+ * keeps) as code: its allocated sections, relocated, calls to outside
+ * functions (loom_rt_ipow, the process's) through stubs.  Returns NULL when
+ * the object has anything the loader does not handle (the caller then
+ * links it with LLJIT).  The mapping lives as long as the process. */
+jit_obj *jit_obj_load(const void *data, size_t len);
+/* The address of function symbol name in o, or NULL. */
+void *jit_obj_symbol(const jit_obj *o, const char *name);
 
 /* Forgets the in-memory kernel cache (compiled code stays mapped). */
 void jit_cache_clear(void);

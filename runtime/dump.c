@@ -487,7 +487,8 @@ static void print_kernel_stats(FILE *out, const rt_program *p, int i, double bw)
     if (c->mem_hit)
         fprintf(out, "cache hit (in memory)");
     else if (c->disk_hit)
-        fprintf(out, "cache hit (on disk, loaded in %.3f ms)", c->link_ms);
+        fprintf(out, "cache hit (on disk, %s in %.3f ms)",
+                c->linked ? "linked by LLJIT" : "loaded", c->link_ms);
     else
         fprintf(out, "compiled (%s): emit %.3f ms, verify %.3f, optimize "
                      "%.3f, codegen %.3f, link %.3f, total %.3f ms, %zu "

@@ -9,16 +9,17 @@
 #   WORK_DIR  scratch space (wiped per script); results stay there
 #   SCRIPT    only these scripts (name, name.py or a path); default: all
 # environment: CONFORMANCE_JOBS (2), CONFORMANCE_TIMEOUT (seconds per run,
-# 300), CONFORMANCE_MODES ("fused eager tiled"; tiled: fused with a 64 KB
-# cache budget, so that products at test sizes run as tiled chains,
-# runtime/tile.c), CONFORMANCE_PYTHON
+# 300), CONFORMANCE_MODES ("fused eager tiled disk"; tiled: fused with a
+# 64 KB cache budget, so that products at test sizes run as tiled chains,
+# runtime/tile.c; disk: fused again in a new process, every kernel loaded
+# from the disk cache the fused run filled, jit/objload.c), CONFORMANCE_PYTHON
 # (/usr/bin/python3).  Exits 0 when every script passes, 1 otherwise.
 set -u
 
 PY=${CONFORMANCE_PYTHON:-/usr/bin/python3}
 JOBS=${CONFORMANCE_JOBS:-2}
 TMO=${CONFORMANCE_TIMEOUT:-300}
-MODES=${CONFORMANCE_MODES:-fused eager tiled}
+MODES=${CONFORMANCE_MODES:-fused eager tiled disk}
 
 abspath() {
     case $1 in
@@ -40,14 +41,15 @@ run_one() {
     t1=$(date +%s.%N)
     echo "$t0 $t1" >"$d/ref.time"
     for m in $MODES; do
-        eager=0 tile=
+        eager=0 tile= cache=
         case $m in
         eager) eager=1 ;;
         tiled) tile=65536 ;;
+        fused | disk) cache=$d/cache ;;
         esac
         mkdir -p "$d/$m"
         # LOOM_CACHE_DIR= turns the disk cache off: every kernel compiles
-        (cd "$d/$m" && LOOM_EAGER=$eager LOOM_TILE_BYTES=$tile LOOM_CACHE_DIR= \
+        (cd "$d/$m" && LOOM_EAGER=$eager LOOM_TILE_BYTES=$tile LOOM_CACHE_DIR=$cache \
             timeout "$TMO" "$loom" run "$conf/$name.py" >"$d/$m.out" 2>"$d/$m.err"
          echo $? >"$d/$m.rc")
         t0=$t1

@@ -7,6 +7,7 @@
  * with a peel to alignment) hold what cached stores write.
  */
 #include "jit/compile.h"
+#include <elf.h>
 #include "jit/kir.h"
 #include "support.h"
 
@@ -118,6 +119,108 @@ START_TEST(disk_cache_is_used)
     snprintf(cmd, sizeof cmd, "ls %s/*.o >/dev/null 2>&1 && ls %s/*.key >/dev/null 2>&1",
              dir, dir);
     ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* Reads a whole file (malloc'd), or NULL. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = n > 0 ? malloc((size_t)n) : NULL;
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+/*
+ * The object loader (jit/objload.c): a new process (here, a child running
+ * the loom command) finds a split kernel (a whole-array sum, with a combine
+ * function) and a kernel that calls fmodf (x % 0.7) in the disk cache and loads them
+ * without LLJIT, with the values of the compiling run.  Objects the loader
+ * cannot take -- not ELF, cut short, a relocation type it does not handle --
+ * come back NULL (jit_get then links them with LLJIT).
+ */
+START_TEST(objects_load_without_the_jit)
+{
+    char dir[] = "/tmp/loom-objload-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char script[600], cmd[1600];
+    snprintf(script, sizeof script, "%s/p.py", dir);
+    FILE *f = fopen(script, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("import numpy as np\n"
+          "x = np.arange(100000, dtype=np.float32) * np.float32(0.001)\n"
+          "print((x % 0.7).sum(), x.sum(), (x * x).max())\n", f);
+    fclose(f);
+    const char *loom = LOOM_BINARY_DIR "/bin/loom";
+    /* run 0 compiles and fills the cache; runs 1 and 2 load from it */
+    for (int run = 0; run < 3; run++) {
+        snprintf(cmd, sizeof cmd,
+                 "cd %s && LOOM_CACHE_DIR=%s/cache '%s' %s p.py > out%d.txt 2>&1", dir, dir,
+                 loom, run < 2 ? "run" : "dump --stage stats", run);
+        ck_assert_int_eq(system(cmd), 0);
+    }
+    size_t n0, n1, n2;
+    char p0[700], p1[700], p2[700];
+    snprintf(p0, sizeof p0, "%s/out0.txt", dir);
+    snprintf(p1, sizeof p1, "%s/out1.txt", dir);
+    snprintf(p2, sizeof p2, "%s/out2.txt", dir);
+    char *o0 = slurp(p0, &n0), *o1 = slurp(p1, &n1), *o2 = slurp(p2, &n2);
+    ck_assert_ptr_nonnull(o0);
+    ck_assert_ptr_nonnull(o1);
+    ck_assert_ptr_nonnull(o2);
+    ck_assert_msg(n0 == n1 && !memcmp(o0, o1, n0), "%.*s\nvs\n%.*s", (int)n0, o0, (int)n1, o1);
+    ck_assert_msg(strstr(o2, "on disk, loaded in") && !strstr(o2, "linked by LLJIT") &&
+                      !strstr(o2, "compiled ("),
+                  "%s", o2);
+    free(o0);
+    free(o1);
+    free(o2);
+    /* the loader on the files themselves */
+    snprintf(cmd, sizeof cmd, "ls %s/cache/*.o > %s/list.txt", dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(p0, sizeof p0, "%s/list.txt", dir);
+    f = fopen(p0, "r");
+    ck_assert_ptr_nonnull(f);
+    char path[700];
+    int nobj = 0;
+    while (fgets(path, sizeof path, f)) {
+        path[strcspn(path, "\n")] = 0;
+        size_t len;
+        char *ob = slurp(path, &len);
+        ck_assert_ptr_nonnull(ob);
+        ck_assert_ptr_nonnull(jit_obj_load(ob, len));
+        ck_assert_ptr_null(jit_obj_load(ob, len / 2)); /* cut short */
+        /* every relocation turned into R_X86_64_32 (10): declined */
+        const Elf64_Ehdr *eh = (const Elf64_Ehdr *)ob;
+        Elf64_Shdr *sh = (Elf64_Shdr *)(ob + eh->e_shoff);
+        int nrel = 0;
+        for (int i = 0; i < eh->e_shnum; i++)
+            if (sh[i].sh_type == SHT_RELA)
+                for (size_t r = 0; r < sh[i].sh_size / sizeof(Elf64_Rela); r++, nrel++) {
+                    Elf64_Rela *rel = (Elf64_Rela *)(ob + sh[i].sh_offset) + r;
+                    rel->r_info = ELF64_R_INFO(ELF64_R_SYM(rel->r_info), R_X86_64_32);
+                }
+        if (nrel)
+            ck_assert_ptr_null(jit_obj_load(ob, len));
+        ob[0] = 0; /* not ELF */
+        ck_assert_ptr_null(jit_obj_load(ob, len));
+        free(ob);
+        nobj++;
+    }
+    fclose(f);
+    ck_assert_int_ge(nobj, 2);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     ck_assert_int_eq(system(cmd), 0);
 }
@@ -373,6 +476,7 @@ static Suite *suite(void)
     tcase_add_test(t, sizes_share_kernels);
     tcase_add_test(t, plan_cache_replays_correctly);
     tcase_add_test(t, disk_cache_is_used);
+    tcase_add_test(t, objects_load_without_the_jit);
     tcase_add_test(t, cache_clear_drops_plans);
     tcase_add_test(t, stats_include_builder_evaluations);
     tcase_add_test(t, code_uses_the_vector_width);
