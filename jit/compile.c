@@ -623,6 +623,7 @@ static jit_fn load_disk(const char *dir, const char *sym, const char *dkey,
                 fn = (jit_fn)(uintptr_t)jit_obj_symbol(o, sym);
                 *combine = (jit_fn)(uintptr_t)jit_obj_symbol(o, cname);
                 *own = fn != NULL;
+                jit_obj_close(o);
             } else if (init(err, n)) {
                 LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(
                     ob, olen, sym);

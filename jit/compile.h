@@ -57,6 +57,8 @@ typedef struct jit_obj jit_obj;
 jit_obj *jit_obj_load(const void *data, size_t len);
 /* The address of function symbol name in o, or NULL. */
 void *jit_obj_symbol(const jit_obj *o, const char *name);
+/* Frees the handle; the code stays mapped (kernels live for the process). */
+void jit_obj_close(jit_obj *o);
 
 /* Forgets the in-memory kernel cache (compiled code stays mapped). */
 void jit_cache_clear(void);

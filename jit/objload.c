@@ -14,7 +14,8 @@
  * object -- another machine, another relocation, a thread-local -- makes
  * it decline, and the caller links that object with LLJIT as before.
  *
- * Loaded objects stay mapped for the life of the process, as LLJIT's do.
+ * Loaded code stays mapped for the life of the process, as LLJIT's does;
+ * the handle that names its symbols is closed once they are looked up.
  */
 #include "jit/compile.h"
 
@@ -33,7 +34,7 @@
 
 struct jit_obj {
     char *base; /* the mapping: code, stubs, then data and GOT entries */
-    size_t size;
+    size_t size; /* (never unmapped: kernels outlive their handles) */
     int nfn;    /* its function symbols: names and addresses */
     char **fn_name;
     void **fn_addr;
@@ -299,6 +300,17 @@ jit_obj *jit_obj_load(const void *data, size_t len)
     o->base = base;
     o->size = L.total;
     return o;
+}
+
+void jit_obj_close(jit_obj *o)
+{
+    if (!o)
+        return;
+    for (int i = 0; i < o->nfn; i++)
+        free(o->fn_name[i]);
+    free(o->fn_name);
+    free(o->fn_addr);
+    free(o);
 }
 
 void *jit_obj_symbol(const jit_obj *o, const char *name)

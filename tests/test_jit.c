@@ -200,7 +200,14 @@ START_TEST(objects_load_without_the_jit)
         size_t len;
         char *ob = slurp(path, &len);
         ck_assert_ptr_nonnull(ob);
-        ck_assert_ptr_nonnull(jit_obj_load(ob, len));
+        jit_obj *o = jit_obj_load(ob, len);
+        ck_assert_ptr_nonnull(o);
+        char sym[128]; /* the kernel's symbol: the file's name */
+        snprintf(sym, sizeof sym, "%s", strrchr(path, '/') + 1);
+        *strrchr(sym, '.') = 0;
+        ck_assert_ptr_nonnull(jit_obj_symbol(o, sym));
+        ck_assert_ptr_null(jit_obj_symbol(o, "no_such_kernel"));
+        jit_obj_close(o);
         ck_assert_ptr_null(jit_obj_load(ob, len / 2)); /* cut short */
         /* every relocation turned into R_X86_64_32 (10): declined */
         const Elf64_Ehdr *eh = (const Elf64_Ehdr *)ob;
