@@ -124,7 +124,7 @@ START_TEST(disk_cache_is_used)
 }
 END_TEST
 
-/* Reads a whole file (malloc'd), or NULL. */
+/* Reads a whole file (malloc'd, NUL-terminated), or NULL. */
 static char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -133,11 +133,13 @@ static char *slurp(const char *path, size_t *len)
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
-    char *b = n > 0 ? malloc((size_t)n) : NULL;
+    char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
     if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
         free(b);
         b = NULL;
     }
+    if (b)
+        b[n] = 0;
     fclose(f);
     *len = (size_t)n;
     return b;
