@@ -48,4 +48,8 @@ void ts_expect_error(loom_array *a, loom_status st, const char *needle);
 /* Path of a file in the shared folder beside the repository. */
 const char *ts_shared_path(const char *rel);
 
+/* The whole of file path, malloc'd with a NUL after its *len bytes; NULL
+ * if it cannot be read. */
+char *ts_read_file(const char *path, size_t *len);
+
 #endif

@@ -124,27 +124,6 @@ START_TEST(disk_cache_is_used)
 }
 END_TEST
 
-/* Reads a whole file (malloc'd, NUL-terminated), or NULL. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    if (b)
-        b[n] = 0;
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
 /*
  * The object loader (jit/objload.c): a new process (here, a child running
  * the loom command) finds a split kernel (a whole-array sum, with a combine
@@ -178,7 +157,7 @@ START_TEST(objects_load_without_the_jit)
     snprintf(p0, sizeof p0, "%s/out0.txt", dir);
     snprintf(p1, sizeof p1, "%s/out1.txt", dir);
     snprintf(p2, sizeof p2, "%s/out2.txt", dir);
-    char *o0 = slurp(p0, &n0), *o1 = slurp(p1, &n1), *o2 = slurp(p2, &n2);
+    char *o0 = ts_read_file(p0, &n0), *o1 = ts_read_file(p1, &n1), *o2 = ts_read_file(p2, &n2);
     ck_assert_ptr_nonnull(o0);
     ck_assert_ptr_nonnull(o1);
     ck_assert_ptr_nonnull(o2);
@@ -200,7 +179,7 @@ START_TEST(objects_load_without_the_jit)
     while (fgets(path, sizeof path, f)) {
         path[strcspn(path, "\n")] = 0;
         size_t len;
-        char *ob = slurp(path, &len);
+        char *ob = ts_read_file(path, &len);
         ck_assert_ptr_nonnull(ob);
         jit_obj *o = jit_obj_load(ob, len);
         ck_assert_ptr_nonnull(o);

@@ -8,6 +8,7 @@
  * bytes.  Malformed files are built here byte by byte.
  */
 #include "runtime/npy.h"
+#include "support.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -64,19 +65,6 @@ static void path_of(char *buf, size_t n, const char *name)
     snprintf(buf, n, "%s/%s", g_dir, name);
 }
 
-static void *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *b = malloc((size_t)len + 1);
-    *n = fread(b, 1, (size_t)len, f);
-    fclose(f);
-    return b;
-}
 
 static void spit(const char *path, const void *data, size_t n)
 {
@@ -228,7 +216,7 @@ START_TEST(test_numpy_files)
         ck_assert_int_eq(got_nd, nd);
         for (int i = 0; i < nd; i++)
             ck_assert_int_eq(shape[i], want[i]);
-        void *ref = slurp(rp, &rn);
+        void *ref = ts_read_file(rp, &rn);
         ck_assert_ptr_nonnull(ref);
         ck_assert_uint_eq(n, rn);
         ck_assert_msg(memcmp(data, ref, n) == 0, "%s: values differ", name);
@@ -484,7 +472,7 @@ START_TEST(test_bad_files)
     char src[512];
     path_of(src, sizeof src, "c_float64_4.npy");
     size_t n;
-    char *whole = slurp(src, &n);
+    char *whole = ts_read_file(src, &n);
     ck_assert_ptr_nonnull(whole);
     ck_assert_uint_eq(n, 128 + 12 * 8);
     for (size_t cut = 0; cut < n; cut += 7) {
@@ -750,7 +738,7 @@ START_TEST(test_write_midway_failure)
     ck_assert_int_eq(rt_npy_write(p, LOOM_FLOAT64, 1, d2, old, err,
                                   sizeof err), LOOM_OK);
     size_t before_n;
-    char *before = slurp(p, &before_n);
+    char *before = ts_read_file(p, &before_n);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
@@ -769,7 +757,7 @@ START_TEST(test_write_midway_failure)
     waitpid(pid, &ws, 0);
     ck_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
     size_t after_n;
-    char *after = slurp(p, &after_n);
+    char *after = ts_read_file(p, &after_n);
     ck_assert_uint_eq(after_n, before_n);
     ck_assert(memcmp(before, after, before_n) == 0);
     ck_assert(!has_tmp_files(g_dir));

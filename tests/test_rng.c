@@ -8,6 +8,7 @@
  * bytes compared with NumPy's.  A few tests need no NumPy at all.
  */
 #include "runtime/rng.h"
+#include "support.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -138,16 +139,7 @@ static unsigned char *read_file(const char *name, size_t *len)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", ref_dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = xrealloc(NULL, (size_t)n + 1);
-    *len = fread(b, 1, (size_t)n, f);
-    fclose(f);
-    return b;
+    return (unsigned char *)ts_read_file(path, len);
 }
 
 /* Generates the reference data; returns 0 on success. */
