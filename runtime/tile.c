@@ -7,8 +7,8 @@
  * product are three steps with two whole (b, h, L, L) arrays between
  * them: 100 MB each at attention's benchmark size, written to memory and
  * read back.  Per batch element they are 1 MB.  Likewise k-nearest
- * neighbours: its (test, train) distance matrix is 256 MB, a block of 64
- * test rows of it 4 MB.  Running the chain slab by slab, each thread a
+ * neighbours: its (test, train) distance matrix is 256 MB, a block of 128
+ * test rows of it 8 MB.  Running the chain slab by slab, each thread a
  * range of slabs with its own slab-sized intermediates, keeps those in
  * the caches; the products run single-threaded per slab, which is how a
  * stack of small products runs anyway (runtime/blas.c).
@@ -29,16 +29,16 @@
  * (knn's train-row norms) run before it.  A chain is worth it only when
  * its intermediates would not stay in the caches whole: when they exceed
  * a thread's share of half of loom_options.tile_bytes (the largest cache
- * by default), the bound of each thread's slabs.  Eager
- * evaluations do not tile (every intermediate is materialized whole
- * there, by definition).
+ * by default), the bound of each thread's slabs.  Eager evaluations do
+ * not tile (every intermediate is materialized whole there, by
+ * definition).
  *
- * Addresses: the steps are set up as for a whole run (the intermediates'
- * whole buffers are reserved but never touched), and every address inside
- * an intermediate's buffer is moved into the slab buffer: a kernel gets a
- * base pointer shifted back by s slabs, so that its own indexing of
- * iterations of slab s lands in the slab buffer; a call gets views cut to
- * slab s.
+ * Addresses: the steps are set up as for a whole run -- the
+ * intermediates' whole buffers are address space only (rt_buffer_reserve),
+ * which faults if touched -- and every address inside an intermediate's
+ * buffer is moved into the slab buffer: a kernel gets a base pointer
+ * shifted back by s slabs, so that its own indexing of iterations of slab
+ * s lands in the slab buffer; a call gets views cut to slab s.
  */
 #include "runtime/exec.h"
 #include "runtime/pool.h"
