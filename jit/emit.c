@@ -73,6 +73,16 @@ typedef struct em {
     bool nt_used; /* some are: the body ends with a store fence */
     bool stream;  /* the target has them (x86-64; elsewhere KS_STREAM is
                      a plain store) */
+    struct defer {     /* the deferred row update (defer_find), if any */
+        int stmt;      /* its statement, or -1 */
+        int nvar;
+        int var[4];    /* the variables of the loops around it */
+        int nin;
+        int in[8];     /* the accumulator values it reads */
+        LLVMValueRef buf[12]; /* [DEFER_ROWS x type] allocas: each input's
+                                 rows, then each loop variable's */
+        LLVMValueRef count;   /* rows waiting (an i64 alloca) */
+    } df;
     char *err;
     size_t errlen;
     bool failed;
@@ -1100,6 +1110,242 @@ static void merge_partials(em *e)
     e->hi = saved_hi;
 }
 
+/* ---- deferred row updates ---- */
+
+/*
+ * A reduction kernel's row loop may end each row with scalar work of its own
+ * before its accumulator update: cross-entropy takes the log of each row's
+ * label probability (a scalar exp and log: a seventh of a 100-wide row's
+ * time) before adding it to the mean.  Such an update is deferred: the
+ * values it reads of the row's sweeps (their accumulators) and the row
+ * index go to small arrays, and every DEFER_ROWS rows, and after the loop,
+ * one loop computes the updates of the rows waiting -- a loop the
+ * vectorizer widens, so the scalar work runs 16 rows to a vector.  The
+ * sum's order changes as a vectorized reduction's does (it is reassoc).
+ */
+#define DEFER_ROWS 16
+
+static bool dear_value(const jit_kernel *k, int v, int depth)
+{
+    if (v < 0 || depth > 64)
+        return false;
+    const kir_val *x = &k->vals[v];
+    switch (x->op) {
+    case KV_ALU:
+        if (graph_ops[x->gop].kind == GRAPH_ELEM && graph_ops[x->gop].dear)
+            return true;
+        return dear_value(k, x->a, depth + 1) || dear_value(k, x->b, depth + 1) ||
+               dear_value(k, x->c, depth + 1);
+    case KV_LOAD:
+        return dear_value(k, x->b, depth + 1) || dear_value(k, x->c, depth + 1);
+    default:
+        return false;
+    }
+}
+
+static bool row_var(const struct defer *d, int var)
+{
+    for (int i = 0; i < d->nvar; i++)
+        if (d->var[i] == var)
+            return true;
+    return false;
+}
+
+/* Adds to d the accumulator values v reads; false if it reads a loop
+ * variable other than those around the update, or too many values. */
+static bool defer_inputs(const jit_kernel *k, int v, struct defer *d, int depth)
+{
+    if (v < 0)
+        return true;
+    if (depth > 64)
+        return false;
+    const kir_val *x = &k->vals[v];
+    switch (x->op) {
+    case KV_ACC:
+        for (int i = 0; i < d->nin; i++)
+            if (d->in[i] == v)
+                return true;
+        if (d->nin == 8)
+            return false;
+        d->in[d->nin++] = v;
+        return true;
+    case KV_VAR:
+        return row_var(d, x->a);
+    case KV_CONST:
+    case KV_PARAM:
+        return true;
+    case KV_LOAD:
+        return defer_inputs(k, x->b, d, depth + 1) && defer_inputs(k, x->c, d, depth + 1);
+    default: /* IADD, IMUL, ALU */
+        return defer_inputs(k, x->a, d, depth + 1) && defer_inputs(k, x->b, d, depth + 1) &&
+               (x->op != KV_ALU || defer_inputs(k, x->c, d, depth + 1));
+    }
+}
+
+static bool is_arg(const kir_acc *acc);
+static bool is_nanflag(const kir_acc *acc);
+
+/*
+ * Finds in statements [from, to) the update to defer: in the body of an
+ * outermost loop that is not parallel (a split kernel's chunk of rows, or
+ * all rows), after that loop's sweeps, into a float sum, of a value that
+ * evaluates an expensive function.  Sets up
+ * e->df (allocas at the builder's place, the entry block); e->df.stmt is
+ * -1 when there is none.
+ */
+static void defer_find(em *e, int from, int to)
+{
+    const jit_kernel *k = e->k;
+    struct defer *d = &e->df;
+    d->stmt = -1;
+    int depth = 0, open[MAXDEPTH];
+    bool swept[MAXDEPTH] = {false}, parallel = false;
+    for (int i = from; i < to; i++) {
+        const kir_stmt *s = &k->stmts[i];
+        if (s->op == KS_LOOP) {
+            if (depth == MAXDEPTH)
+                return;
+            if (depth == 0)
+                parallel = s->c & KIR_LOOP_PARALLEL;
+            else
+                swept[depth - 1] = true;
+            swept[depth] = false;
+            open[depth++] = i;
+        } else if (s->op == KS_END) {
+            depth--;
+        } else if (s->op == KS_ACC_UPDATE && depth >= 1 && depth <= 4 && !parallel &&
+                   swept[depth - 1] && s->c < 0) {
+            const kir_acc *acc = &k->accs[s->a];
+            if (acc->red != GRAPH_OP_RSUM || !graph_is_float((loom_dtype)acc->dtype) ||
+                acc->vec_var >= 0 || is_arg(acc) || is_nanflag(acc) ||
+                !dear_value(k, s->b, 0))
+                continue;
+            d->nvar = depth;
+            for (int l = 0; l < depth; l++)
+                d->var[l] = k->stmts[open[l]].a;
+            d->nin = 0;
+            if (!defer_inputs(k, s->b, d, 0) || d->stmt >= 0) {
+                d->stmt = -1; /* one per kernel */
+                return;
+            }
+            d->stmt = i;
+        }
+    }
+    if (d->stmt < 0)
+        return;
+    for (int q = 0; q < d->nin; q++) {
+        const kir_val *x = &k->vals[d->in[q]];
+        d->buf[q] = LLVMBuildAlloca(e->B, LLVMArrayType(ty(e, x->dtype), DEFER_ROWS), "rowin");
+    }
+    for (int l = 0; l < d->nvar; l++)
+        d->buf[d->nin + l] = LLVMBuildAlloca(e->B, LLVMArrayType(e->i64, DEFER_ROWS), "rowix");
+    d->count = LLVMBuildAlloca(e->B, e->i64, "rows");
+    LLVMBuildStore(e->B, LLVMConstInt(e->i64, 0, 0), d->count);
+}
+
+/* Element `at` of array q: input q's (q < nin), else loop variable
+ * q - nin's. */
+static LLVMValueRef defer_slot(em *e, int q, LLVMValueRef at)
+{
+    LLVMTypeRef t = q < e->df.nin ? ty(e, e->k->vals[e->df.in[q]].dtype) : e->i64;
+    LLVMValueRef idx[2] = {LLVMConstInt(e->i64, 0, 0), at};
+    return LLVMBuildGEP2(e->B, LLVMArrayType(t, DEFER_ROWS), e->df.buf[q], idx, 2, "");
+}
+
+/* Whether value v depends on the row: its index or its sweeps' results. */
+static bool row_dependent(const bool *dep, int v)
+{
+    return v >= 0 && dep[v];
+}
+
+/*
+ * The updates of the n rows waiting (n at most DEFER_ROWS), as one loop
+ * entered when guard holds.  Inside, the row's inputs are loaded from the
+ * arrays: memoized values that depend on the row are hidden meanwhile.
+ */
+static void defer_flush(em *e, LLVMValueRef n, LLVMValueRef guard)
+{
+    const jit_kernel *k = e->k;
+    struct defer *d = &e->df;
+    const kir_stmt *s = &k->stmts[d->stmt];
+    bool *dep = calloc((size_t)k->nvals + 1, sizeof *dep);
+    LLVMValueRef *saved = calloc((size_t)k->nvals + 1, sizeof *saved);
+    int *sdepth = calloc((size_t)k->nvals + 1, sizeof *sdepth);
+    if (!dep || !saved || !sdepth) {
+        free(dep);
+        free(saved);
+        free(sdepth);
+        fail(e, "emit: out of memory");
+        return;
+    }
+    for (int v = 0; v < k->nvals; v++) { /* operands precede their users */
+        const kir_val *x = &k->vals[v];
+        switch (x->op) {
+        case KV_ACC: dep[v] = true; break;
+        case KV_VAR: dep[v] = row_var(d, x->a); break;
+        case KV_CONST:
+        case KV_PARAM: break;
+        case KV_LOAD:
+            dep[v] = row_dependent(dep, x->b) || row_dependent(dep, x->c);
+            break;
+        default:
+            dep[v] = row_dependent(dep, x->a) || row_dependent(dep, x->b) ||
+                     (x->op == KV_ALU && row_dependent(dep, x->c));
+        }
+        if (dep[v]) {
+            saved[v] = e->memo[v];
+            sdepth[v] = e->memo_depth[v];
+            e->memo[v] = NULL;
+        }
+    }
+    int fv = k->nloops + 2;
+    open_loop_from(e, fv, NULL, n, 0, guard);
+    e->loops[e->depth].tail = true; /* one masked vector step */
+    e->loops[e->depth].has_update = true;
+    LLVMValueRef j = e->loopvar[fv];
+    for (int q = 0; q < d->nin; q++) {
+        const kir_val *x = &k->vals[d->in[q]];
+        e->memo[d->in[q]] = LLVMBuildLoad2(e->B, ty(e, x->dtype), defer_slot(e, q, j), "");
+        e->memo_depth[d->in[q]] = e->depth;
+    }
+    LLVMValueRef outer[4];
+    for (int l = 0; l < d->nvar; l++) {
+        outer[l] = e->loopvar[d->var[l]];
+        e->loopvar[d->var[l]] = LLVMBuildLoad2(e->B, e->i64, defer_slot(e, d->nin + l, j), "");
+    }
+    acc_update(e, s->a, value(e, s->b), NULL, k->vals[s->b].dtype);
+    close_loop(e);
+    for (int l = 0; l < d->nvar; l++)
+        e->loopvar[d->var[l]] = outer[l];
+    for (int v = 0; v < k->nvals; v++)
+        if (dep[v]) {
+            e->memo[v] = saved[v];
+            e->memo_depth[v] = sdepth[v];
+        }
+    free(dep);
+    free(saved);
+    free(sdepth);
+}
+
+/* At the deferred update: the row's inputs to the arrays, and the updates
+ * of DEFER_ROWS rows once they are there. */
+static void defer_row(em *e)
+{
+    struct defer *d = &e->df;
+    LLVMBuilderRef B = e->B;
+    LLVMValueRef cnt = LLVMBuildLoad2(B, e->i64, d->count, "");
+    for (int q = 0; q < d->nin; q++)
+        LLVMBuildStore(B, value(e, d->in[q]), defer_slot(e, q, cnt));
+    for (int l = 0; l < d->nvar; l++)
+        LLVMBuildStore(B, e->loopvar[d->var[l]], defer_slot(e, d->nin + l, cnt));
+    LLVMValueRef next = LLVMBuildAdd(B, cnt, LLVMConstInt(e->i64, 1, 0), "");
+    LLVMValueRef full = LLVMBuildICmp(B, LLVMIntEQ, next,
+                                      LLVMConstInt(e->i64, DEFER_ROWS, 0), "");
+    defer_flush(e, LLVMConstInt(e->i64, DEFER_ROWS, 0), full);
+    LLVMBuildStore(B, LLVMBuildSelect(B, full, LLVMConstInt(e->i64, 0, 0), next, ""),
+                   d->count);
+}
+
 static void statements(em *e, int from, int to);
 
 /* Whether update s (a float32 value into a float64 sum or var) can sum in
@@ -1397,12 +1643,23 @@ static void statements(em *e, int from, int to)
             break;
         case KS_END:
             close_loop(e);
+            if (e->df.stmt >= 0 && e->depth == 0 && i > e->df.stmt) {
+                /* after the row loop: the rows still waiting */
+                LLVMValueRef n = LLVMBuildLoad2(e->B, e->i64, e->df.count, "");
+                defer_flush(e, n, LLVMBuildICmp(e->B, LLVMIntSGT, n,
+                                                LLVMConstInt(e->i64, 0, 0), ""));
+                e->df.stmt = -1;
+            }
             break;
         case KS_ACC_INIT:
             acc_init(e, s->a, s->b >= 0 ? value(e, s->b) : NULL,
                      s->b >= 0 ? k->vals[s->b].dtype : 0);
             break;
         case KS_ACC_UPDATE:
+            if (i == e->df.stmt) {
+                defer_row(e);
+                break;
+            }
             e->loops[e->depth].has_update = true;
             acc_update(e, s->a, value(e, s->b), s->c >= 0 ? value(e, s->c) : NULL,
                        k->vals[s->b].dtype);
@@ -1491,8 +1748,11 @@ static LLVMValueRef emit_body(em *e, const char *name, int from, int to,
     }
     e->nt_stmt = -1;
     e->nt_used = false;
+    e->df.stmt = -1;
     if (combine)
         merge_partials(e);
+    else
+        defer_find(e, from, to);
     statements(e, from, to);
     if (e->nt_used)
         store_fence(e);
@@ -1546,7 +1806,7 @@ bool jit_emit(LLVMModuleRef M, const jit_kernel *k, const char *name,
     LLVMValueRef bufs[JIT_EMIT_MAXARGS];
     e.bufs = bufs;
     size_t nv = (size_t)k->nvals + 1, np = (size_t)k->nparams + 1,
-           na = (size_t)k->naccs + 1, nl = (size_t)k->nloops + 2;
+           na = (size_t)k->naccs + 1, nl = (size_t)k->nloops + 3;
     e.params = calloc(np, sizeof(LLVMValueRef));
     e.accs = calloc(3 * na, sizeof(LLVMValueRef));
     e.facc = calloc(2 * na, sizeof(LLVMValueRef));
