@@ -1118,8 +1118,8 @@ static void merge_partials(em *e)
  * label probability (a scalar exp and log: a seventh of a 100-wide row's
  * time) before adding it to the mean.  Such an update is deferred: the
  * values it reads of the row's sweeps (their accumulators) and the row
- * index go to small arrays, and every DEFER_ROWS rows, and after the loop,
- * one loop computes the updates of the rows waiting -- a loop the
+ * index go to small arrays, and every DEFER_ROWS rows, and at the last
+ * row, one loop computes the updates of the rows waiting -- a loop the
  * vectorizer widens, so the scalar work runs 16 rows to a vector.  The
  * sum's order changes as a vectorized reduction's does (it is reassoc).
  */
@@ -1328,7 +1328,9 @@ static void defer_flush(em *e, LLVMValueRef n, LLVMValueRef guard)
 }
 
 /* At the deferred update: the row's inputs to the arrays, and the updates
- * of DEFER_ROWS rows once they are there. */
+ * of the rows waiting once there are DEFER_ROWS of them or this is the
+ * last row (the last iteration of every loop around the update: the one
+ * flush loop then serves both). */
 static void defer_row(em *e)
 {
     struct defer *d = &e->df;
@@ -1339,10 +1341,18 @@ static void defer_row(em *e)
     for (int l = 0; l < d->nvar; l++)
         LLVMBuildStore(B, e->loopvar[d->var[l]], defer_slot(e, d->nin + l, cnt));
     LLVMValueRef next = LLVMBuildAdd(B, cnt, LLVMConstInt(e->i64, 1, 0), "");
-    LLVMValueRef full = LLVMBuildICmp(B, LLVMIntEQ, next,
-                                      LLVMConstInt(e->i64, DEFER_ROWS, 0), "");
-    defer_flush(e, LLVMConstInt(e->i64, DEFER_ROWS, 0), full);
-    LLVMBuildStore(B, LLVMBuildSelect(B, full, LLVMConstInt(e->i64, 0, 0), next, ""),
+    LLVMValueRef flush = LLVMBuildICmp(B, LLVMIntEQ, next,
+                                       LLVMConstInt(e->i64, DEFER_ROWS, 0), "");
+    LLVMValueRef last = LLVMConstInt(e->i1, 1, 0);
+    for (int l = 1; l <= e->depth; l++) {
+        const loopinfo *li = &e->loops[l];
+        LLVMValueRef nx = LLVMBuildAdd(B, li->var,
+                                       LLVMConstInt(e->i64, (unsigned long long)li->step, 0), "");
+        last = LLVMBuildAnd(B, last, LLVMBuildICmp(B, LLVMIntSGE, nx, li->end, ""), "");
+    }
+    flush = LLVMBuildOr(B, flush, last, "");
+    defer_flush(e, next, flush);
+    LLVMBuildStore(B, LLVMBuildSelect(B, flush, LLVMConstInt(e->i64, 0, 0), next, ""),
                    d->count);
 }
 
@@ -1643,13 +1653,6 @@ static void statements(em *e, int from, int to)
             break;
         case KS_END:
             close_loop(e);
-            if (e->df.stmt >= 0 && e->depth == 0 && i > e->df.stmt) {
-                /* after the row loop: the rows still waiting */
-                LLVMValueRef n = LLVMBuildLoad2(e->B, e->i64, e->df.count, "");
-                defer_flush(e, n, LLVMBuildICmp(e->B, LLVMIntSGT, n,
-                                                LLVMConstInt(e->i64, 0, 0), ""));
-                e->df.stmt = -1;
-            }
             break;
         case KS_ACC_INIT:
             acc_init(e, s->a, s->b >= 0 ? value(e, s->b) : NULL,
