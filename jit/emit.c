@@ -1110,13 +1110,28 @@ static void merge_partials(em *e)
     e->hi = saved_hi;
 }
 
+/* Store statement s (KS_STORE or KS_STREAM); nt: non-temporal. */
+static void emit_store(em *e, const kir_stmt *s, bool nt)
+{
+    int dt = e->k->bufs[s->a].dtype;
+    LLVMValueRef v = value(e, s->c);
+    if (dt == LOOM_BOOL)
+        v = LLVMBuildZExt(e->B, v, e->i8, "");
+    LLVMValueRef idx = value(e, s->b);
+    LLVMValueRef p = LLVMBuildGEP2(e->B, memty(e, dt), e->bufs[s->a], &idx, 1, "");
+    LLVMValueRef store = LLVMBuildStore(e->B, v, p);
+    if (nt)
+        mark_stream(e, store);
+}
+
 /* ---- deferred row updates ---- */
 
 /*
  * A reduction kernel's row loop may end each row with scalar work of its own
- * before its accumulator update: cross-entropy takes the log of each row's
- * label probability (a scalar exp and log: a seventh of a 100-wide row's
- * time) before adding it to the mean.  Such an update is deferred: the
+ * before its accumulator update or its store: cross-entropy takes the log
+ * of each row's label probability (a scalar exp and log: a seventh of a
+ * 100-wide row's time) before adding it to the mean, a log-sum-exp the log
+ * of each row's sum before storing it.  Such an update is deferred: the
  * values it reads of the row's sweeps (their accumulators) and the row
  * index go to small arrays, and every DEFER_ROWS rows, and at the last
  * row, one loop computes the updates of the rows waiting -- a loop the
@@ -1185,11 +1200,30 @@ static bool defer_inputs(const jit_kernel *k, int v, struct defer *d, int depth)
 static bool is_arg(const kir_acc *acc);
 static bool is_nanflag(const kir_acc *acc);
 
+/* Whether statement s can be deferred (its loops aside): a float sum's
+ * update (not in a parallel loop: the sum would be shared), or a store
+ * to a buffer the kernel does not read, of a value that evaluates an
+ * expensive function. */
+static bool deferrable(const jit_kernel *k, const kir_stmt *s, bool parallel)
+{
+    if (s->op == KS_ACC_UPDATE) {
+        const kir_acc *acc = &k->accs[s->a];
+        return !parallel && s->c < 0 && acc->red == GRAPH_OP_RSUM &&
+               graph_is_float((loom_dtype)acc->dtype) && acc->vec_var < 0 &&
+               !is_arg(acc) && !is_nanflag(acc) && dear_value(k, s->b, 0);
+    }
+    if (s->op != KS_STORE || !dear_value(k, s->c, 0))
+        return false;
+    for (int v = 0; v < k->nvals; v++)
+        if (k->vals[v].op == KV_LOAD && k->vals[v].a == s->a)
+            return false;
+    return true;
+}
+
 /*
- * Finds in statements [from, to) the update to defer: in the body of an
- * outermost loop that is not parallel (a split kernel's chunk of rows, or
- * all rows), after that loop's sweeps, into a float sum, of a value that
- * evaluates an expensive function.  Sets up
+ * Finds in statements [from, to) the update or store to defer: in the
+ * body of an outermost loop (a split kernel's chunk of rows, a parallel
+ * range of rows, or all rows), after that loop's sweeps (deferrable).  Sets up
  * e->df (allocas at the builder's place, the entry block); e->df.stmt is
  * -1 when there is none.
  */
@@ -1213,18 +1247,16 @@ static void defer_find(em *e, int from, int to)
             open[depth++] = i;
         } else if (s->op == KS_END) {
             depth--;
-        } else if (s->op == KS_ACC_UPDATE && depth >= 1 && depth <= 4 && !parallel &&
-                   swept[depth - 1] && s->c < 0) {
-            const kir_acc *acc = &k->accs[s->a];
-            if (acc->red != GRAPH_OP_RSUM || !graph_is_float((loom_dtype)acc->dtype) ||
-                acc->vec_var >= 0 || is_arg(acc) || is_nanflag(acc) ||
-                !dear_value(k, s->b, 0))
-                continue;
+        } else if (depth >= 1 && depth <= 4 && swept[depth - 1] &&
+                   deferrable(k, s, parallel)) {
             d->nvar = depth;
             for (int l = 0; l < depth; l++)
                 d->var[l] = k->stmts[open[l]].a;
             d->nin = 0;
-            if (!defer_inputs(k, s->b, d, 0) || d->stmt >= 0) {
+            bool ok = s->op == KS_STORE
+                          ? defer_inputs(k, s->b, d, 0) && defer_inputs(k, s->c, d, 0)
+                          : defer_inputs(k, s->b, d, 0);
+            if (!ok || d->stmt >= 0) {
                 d->stmt = -1; /* one per kernel */
                 return;
             }
@@ -1313,7 +1345,10 @@ static void defer_flush(em *e, LLVMValueRef n, LLVMValueRef guard)
         outer[l] = e->loopvar[d->var[l]];
         e->loopvar[d->var[l]] = LLVMBuildLoad2(e->B, e->i64, defer_slot(e, d->nin + l, j), "");
     }
-    acc_update(e, s->a, value(e, s->b), NULL, k->vals[s->b].dtype);
+    if (s->op == KS_STORE)
+        emit_store(e, s, false);
+    else
+        acc_update(e, s->a, value(e, s->b), NULL, k->vals[s->b].dtype);
     close_loop(e);
     for (int l = 0; l < d->nvar; l++)
         e->loopvar[d->var[l]] = outer[l];
@@ -1668,18 +1703,12 @@ static void statements(em *e, int from, int to)
                        k->vals[s->b].dtype);
             break;
         case KS_STORE:
-        case KS_STREAM: {
-            int dt = k->bufs[s->a].dtype;
-            LLVMValueRef v = value(e, s->c);
-            if (dt == LOOM_BOOL)
-                v = LLVMBuildZExt(e->B, v, e->i8, "");
-            LLVMValueRef idx = value(e, s->b);
-            LLVMValueRef p = LLVMBuildGEP2(e->B, memty(e, dt), e->bufs[s->a], &idx, 1, "");
-            LLVMValueRef store = LLVMBuildStore(e->B, v, p);
-            if (i == e->nt_stmt)
-                mark_stream(e, store);
+        case KS_STREAM:
+            if (i == e->df.stmt)
+                defer_row(e);
+            else
+                emit_store(e, s, i == e->nt_stmt);
             break;
-        }
         case KS_PARTIAL:
             store_partials(e);
             return;
