@@ -9,6 +9,8 @@
 #include "support.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A small workload through most of the engine: data, creation, fusion with
@@ -72,11 +74,85 @@ START_TEST(every_allocation_may_fail)
 }
 END_TEST
 
+/* Tiled chains (runtime/tile.c) at a size a 16 KB cache budget tiles:
+ * attention over (2, 3) heads of 20 rows (batch mode) and a product, its
+ * row softmax and argsort over 40 rows (row mode). */
+static loom_status tiled_workload(loom_ctx *ctx)
+{
+    loom_rng *r = loom_rng_new_u64(ctx, 9);
+    if (!r)
+        return LOOM_ERR_MEMORY;
+    loom_array *q = loom_rng_standard_normal(r, LOOM_SHAPE(2, 3, 20, 4), LOOM_FLOAT32);
+    loom_array *k = loom_rng_standard_normal(r, LOOM_SHAPE(2, 3, 20, 4), LOOM_FLOAT32);
+    loom_array *a = loom_rng_standard_normal(r, LOOM_SHAPE(40, 5), LOOM_FLOAT32);
+    loom_array *b = loom_rng_standard_normal(r, LOOM_SHAPE(5, 60), LOOM_FLOAT32);
+    loom_array *in[4] = {q, k, a, b};
+    loom_status st = loom_eval_many(ctx, in, 4);
+    if (st)
+        return st;
+    loom_array *sc = loom_matmul(q, loom_swapaxes(k, -1, -2));
+    loom_array *e = loom_exp(loom_subtract(sc, loom_max(sc, -1, true)));
+    loom_array *att = loom_matmul(loom_divide(e, loom_sum(e, -1, true)), k);
+    loom_array *ab = loom_matmul(a, b);
+    loom_array *e2 = loom_exp(loom_subtract(ab, loom_max(ab, 1, true)));
+    loom_array *srt = loom_argsort(loom_divide(e2, loom_sum(e2, 1, true)), 1);
+    /* one evaluation each: in one, the plan interleaves the two chains'
+     * steps and only the first would tile */
+    st = loom_eval(att);
+    return st ? st : loom_eval(srt);
+}
+
+START_TEST(tiled_chain_allocations_may_fail)
+{
+    ts_failing_alloc fa = {0};
+    loom_options o = loom_options_default();
+    o.alloc = ts_failing_alloc_fn;
+    o.alloc_ud = &fa;
+    o.cache_dir = "";
+    o.threads = 2;
+    o.tile_bytes = 16 << 10;
+    loom_ctx *ctx = loom_ctx_new(&o);
+    ck_assert_ptr_nonnull(ctx);
+    char *dump = NULL;
+    size_t dlen = 0;
+    FILE *mem = open_memstream(&dump, &dlen);
+    ck_assert_ptr_nonnull(mem);
+    loom_dump(ctx, mem, LOOM_DUMP_MEMORY);
+    ck_assert_int_eq(tiled_workload(ctx), LOOM_OK);
+    loom_dump(ctx, NULL, 0);
+    fclose(mem);
+    ck_assert_msg(strstr(dump, "run one batch element at a time") &&
+                      strstr(dump, "rows at a time"),
+                  "%s", dump);
+    free(dump);
+    long total = fa.count; /* (the dump's own allocations are not loom's) */
+    loom_ctx_free(ctx);
+    ck_assert_int_eq(fa.live, 0);
+    int failures = 0;
+    for (long n = 1; n <= total; n++) {
+        for (int sticky = 0; sticky < 2; sticky++) {
+            ts_failing_alloc f = {.fail_at = n, .sticky = sticky};
+            o.alloc_ud = &f;
+            ctx = loom_ctx_new(&o);
+            if (ctx) {
+                failures += tiled_workload(ctx) != LOOM_OK;
+                loom_ctx_free(ctx);
+            }
+            ck_assert_msg(f.live == 0, "failing allocation %ld (%s): %lld bytes "
+                                       "not given back",
+                          n, sticky ? "and all after" : "alone", f.live);
+        }
+    }
+    ck_assert_int_gt(failures, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("alloc");
     TCase *t = tcase_create("alloc");
     tcase_add_test(t, every_allocation_may_fail);
+    tcase_add_test(t, tiled_chain_allocations_may_fail);
     tcase_set_timeout(t, 600);
     suite_add_tcase(s, t);
     return s;
