@@ -35,7 +35,10 @@ static const char HELP[] =
     "          runs after a warm-up, default N = 7)\n"
     "\n"
     "environment: LOOM_EAGER=1, LOOM_THREADS=N, LOOM_CACHE_DIR=DIR,\n"
-    "             LOOM_DUMP=DIR\n";
+    "             LOOM_DUMP=DIR, LOOM_STREAM_BYTES=N (outputs this large\n"
+    "             bypass the caches; -1 never), LOOM_TILE_BYTES=N (the cache\n"
+    "             a product and its consumers may fill per slab; -1 never\n"
+    "             tile)\n";
 
 /* Reads a whole file; NULL with errno set on failure. */
 static char *read_file(const char *path) {
