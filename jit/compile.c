@@ -600,13 +600,12 @@ static jit_fn compile_new(const jit_kernel *k, const char *sym,
 
 /*
  * A kernel from the disk cache: the object under its key, loaded by
- * jit_obj_load (no JIT needed) or, if that declines it, linked by LLJIT.
- * When the loader took it, *own is set and *combine is the combine
- * function of a split kernel (NULL if the object has none).
+ * jit_obj_load (no JIT needed) or, if that declines it, linked by LLJIT
+ * (info->linked).  What the loader takes comes with its combine function
+ * in info->combine (NULL if the object has none).
  */
 static jit_fn load_disk(const char *dir, const char *sym, const char *dkey,
-                        size_t dkeylen, bool *own, jit_fn *combine,
-                        jit_compile_info *info, char *err, size_t n)
+                        size_t dkeylen, jit_compile_info *info, char *err, size_t n)
 {
     char *po = cache_path(dir, sym, ".o"), *pk = cache_path(dir, sym, ".key");
     jit_fn fn = NULL;
@@ -621,8 +620,8 @@ static jit_fn load_disk(const char *dir, const char *sym, const char *dkey,
                 char cname[48];
                 snprintf(cname, sizeof cname, "%s.combine", sym);
                 fn = (jit_fn)(uintptr_t)jit_obj_symbol(o, sym);
-                *combine = (jit_fn)(uintptr_t)jit_obj_symbol(o, cname);
-                *own = fn != NULL;
+                if (fn)
+                    info->combine = (jit_fn)(uintptr_t)jit_obj_symbol(o, cname);
                 jit_obj_close(o);
             } else if (init(err, n)) {
                 LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(
@@ -654,8 +653,7 @@ jit_fn jit_get(const jit_kernel *k, const char *cache_dir,
         return NULL;
     }
     pthread_mutex_lock(&J.lock);
-    jit_fn fn = NULL, combine = NULL;
-    bool own = false; /* loaded by jit_obj_load, not in LLJIT */
+    jit_fn fn = NULL;
     centry *c = NULL;
     init_host();
     if ((c = cache_find(k->hash, key, len))) {
@@ -678,7 +676,7 @@ jit_fn jit_get(const jit_kernel *k, const char *cache_dir,
     size_t dlen = 0;
     char *dkey = disk_key(key, len, &dlen);
     if (dkey && cache_dir && *cache_dir && !renamed) {
-        fn = load_disk(cache_dir, sym, dkey, dlen, &own, &combine, info, err, errlen);
+        fn = load_disk(cache_dir, sym, dkey, dlen, info, err, errlen);
         info->disk_hit = fn != NULL;
     }
     if (!fn && init(err, errlen)) {
@@ -693,7 +691,9 @@ jit_fn jit_get(const jit_kernel *k, const char *cache_dir,
     if (fn && k->chunk_param >= 0) {
         char cname[48];
         snprintf(cname, sizeof cname, "%s.combine", sym);
-        info->combine = own ? combine : lookup(cname, err, errlen);
+        bool own = info->disk_hit && !info->linked; /* not in LLJIT */
+        if (!own)
+            info->combine = lookup(cname, err, errlen);
         if (!info->combine) {
             if (own)
                 snprintf(err, errlen, "JIT: %s has no combine function", sym);

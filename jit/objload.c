@@ -32,10 +32,11 @@
 #define MAX_SECTIONS 64
 #define MAX_EXTERN 32
 
+/* The function symbols of a loaded object: names and addresses.  (The
+ * mapping itself -- code, stubs, then data and GOT entries -- is never
+ * unmapped: kernels outlive their handles.) */
 struct jit_obj {
-    char *base; /* the mapping: code, stubs, then data and GOT entries */
-    size_t size; /* (never unmapped: kernels outlive their handles) */
-    int nfn;    /* its function symbols: names and addresses */
+    int nfn;
     char **fn_name;
     void **fn_addr;
 };
@@ -255,9 +256,8 @@ jit_obj *jit_obj_load(const void *data, size_t len)
             ok = relocate(file, sh, &sh[i], &L, base, ext, next);
     }
     jit_obj *o = ok ? calloc(1, sizeof *o) : NULL;
-    int nfn = 0;
-    for (int i = 0; o && i < n; i++) {
-        if (sh[i].sh_type != SHT_SYMTAB)
+    for (int i = 0; o && ok && i < n; i++) {
+        if (sh[i].sh_type != SHT_SYMTAB || o->fn_name) /* (ELF has one) */
             continue;
         const Elf64_Sym *syms = (const Elf64_Sym *)(file + sh[i].sh_offset);
         const char *names = file + sh[sh[i].sh_link].sh_offset;
@@ -274,31 +274,18 @@ jit_obj *jit_obj_load(const void *data, size_t len)
                 syms[s].st_name >= sh[sh[i].sh_link].sh_size ||
                 !sym_addr(&syms[s], names, &L, base, ext, next, false, &a))
                 continue;
-            o->fn_name[nfn] = strdup(names + syms[s].st_name);
-            o->fn_addr[nfn] = (void *)(uintptr_t)a;
-            if (!o->fn_name[nfn])
+            o->fn_addr[o->nfn] = (void *)(uintptr_t)a;
+            if (!(o->fn_name[o->nfn++] = strdup(names + syms[s].st_name)))
                 ok = false;
-            nfn++;
         }
     }
-    if (ok && o) {
-        o->nfn = nfn;
-        ok = !mprotect(base, L.text_end, PROT_READ | PROT_EXEC) &&
-             !mprotect(base + L.data_start, L.total - L.data_start, PROT_READ);
-    }
-    if (!ok || !o) {
-        if (o) {
-            for (int i = 0; i < nfn; i++)
-                free(o->fn_name[i]);
-            free(o->fn_name);
-            free(o->fn_addr);
-            free(o);
-        }
+    ok = ok && o && !mprotect(base, L.text_end, PROT_READ | PROT_EXEC) &&
+         !mprotect(base + L.data_start, L.total - L.data_start, PROT_READ);
+    if (!ok) {
+        jit_obj_close(o);
         munmap(base, L.total);
         return NULL;
     }
-    o->base = base;
-    o->size = L.total;
     return o;
 }
 

@@ -17,6 +17,11 @@ size_t rt_view_esize(const rt_view *v)
     return loom_dtype_size(v->dtype);
 }
 
+rt_call_id rt_call_which(const loom_array *node)
+{
+    return node->op == GRAPH_OP_MATMUL ? RT_CALL_MATMUL : (rt_call_id)node->attr[0];
+}
+
 bool rt_view_contiguous(const rt_view *v)
 {
     int64_t st[LOOM_MAX_DIMS];

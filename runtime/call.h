@@ -62,6 +62,8 @@ bool rt_view_contiguous(const rt_view *v);
 void rt_view_gather(const rt_view *v, void *dst);
 /* Byte size of one element of v. */
 size_t rt_view_esize(const rt_view *v);
+/* The runtime call a MATMUL or CALL node runs. */
+rt_call_id rt_call_which(const loom_array *node);
 
 /* Builds a CALL node (graph side): output 0 of dtype t and shape, inputs,
  * and up to GRAPH_NATTR - 1 int64 parameters in attr[1..]. */

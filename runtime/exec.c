@@ -256,10 +256,7 @@ static loom_status plan_memory(rt_program *p)
     for (int i = 0; i < plan->nsteps; i++) {
         rt_kstep *ks = &p->ks[i];
         fuse_step *st = &plan->steps[i];
-        loom_array *call = st->out[0];
-        for (int o = 0; o < st->nout; o++)
-            if (st->out[o]->op != GRAPH_OP_CALL_OUT)
-                call = st->out[o];
+        loom_array *call = st->kind == FUSE_KERNEL ? NULL : rt_call_node(st);
         int nread = st->kind == FUSE_KERNEL ? ks->nbind : call->nin;
         for (int b = 0; b < nread; b++) {
             loom_array *a = st->kind == FUSE_KERNEL ? ks->bind[b].node
@@ -497,8 +494,7 @@ static int siblings(loom_ctx *ctx, const loom_array *call, rt_call *c,
     return n;
 }
 
-/* The call node of call step st. */
-static loom_array *call_node(const fuse_step *st)
+loom_array *rt_call_node(const fuse_step *st)
 {
     loom_array *node = st->out[0];
     for (int o = 0; o < st->nout; o++)
@@ -512,7 +508,7 @@ static loom_array *call_node(const fuse_step *st)
 static void call_setup(const rt_program *p, int i, rt_call *c)
 {
     const fuse_step *st = &p->plan.steps[i];
-    loom_array *node = call_node(st);
+    loom_array *node = rt_call_node(st);
     memset(c, 0, sizeof *c);
     c->ctx = p->ctx;
     c->node = node;
@@ -536,14 +532,13 @@ static loom_status run_call(rt_program *p, int i)
 {
     rt_call c;
     call_setup(p, i, &c);
-    loom_array *node = call_node(&p->plan.steps[i]);
+    loom_array *node = rt_call_node(&p->plan.steps[i]);
     /* other live outputs of the call get their values now too, so reading
      * them later does not run the call again */
     loom_array *sib[RT_CALL_MAXIO];
     rt_buffer *sbuf[RT_CALL_MAXIO];
     int nsib = siblings(p->ctx, node, &c, sib, sbuf);
-    rt_call_id id = node->op == GRAPH_OP_MATMUL ? RT_CALL_MATMUL
-                                                : (rt_call_id)node->attr[0];
+    rt_call_id id = rt_call_which(node);
     double t0 = now_ms();
     loom_status s = (unsigned)id < RT_NCALLS ? rt_calls[id].fn(&c)
                                               : LOOM_ERR_INTERNAL;
@@ -626,6 +621,11 @@ static void realize(rt_program *p, loom_array *a)
         graph_set_buffer(a, base->buf, st, off);
 }
 
+static loom_status run_step(rt_program *p, int i)
+{
+    return p->plan.steps[i].kind == FUSE_KERNEL ? run_kernel(p, i) : run_call(p, i);
+}
+
 /* Runs tiled chain t (runtime/tile.c): steps set up as for whole runs. */
 static loom_status run_tiled(rt_program *p, const rt_tile *t)
 {
@@ -670,28 +670,18 @@ static loom_status run_tiled(rt_program *p, const rt_tile *t)
     return s;
 }
 
-/* The tiled chain starting at step i, or NULL. */
-static const rt_tile *tile_at(const rt_program *p, int i)
-{
-    for (int k = 0; k < p->ntiles; k++)
-        if (p->tiles[k].first == i)
-            return &p->tiles[k];
-    return NULL;
-}
-
 loom_status rt_program_run(rt_program *p)
 {
     loom_status s = LOOM_OK;
     double t0 = now_ms();
     for (int i = 0; i < p->plan.nsteps && !s; i++) {
-        const rt_tile *t = tile_at(p, i);
+        const rt_tile *t = rt_tile_at(p->tiles, p->ntiles, i);
         if (t) {
             for (int q = i; q <= t->last && !s; q++)
                 s = alloc_buffers(p, q);
             for (int q = i; q <= t->last && !s; q++) /* steps that run first */
                 if (!rt_tile_member(t, q))
-                    s = p->plan.steps[q].kind == FUSE_KERNEL ? run_kernel(p, q)
-                                                             : run_call(p, q);
+                    s = run_step(p, q);
             if (!s)
                 s = run_tiled(p, t);
             for (int q = i; q <= t->last; q++)
@@ -701,8 +691,7 @@ loom_status rt_program_run(rt_program *p)
         }
         if ((s = alloc_buffers(p, i)))
             break;
-        s = p->plan.steps[i].kind == FUSE_KERNEL ? run_kernel(p, i)
-                                                 : run_call(p, i);
+        s = run_step(p, i);
         release_buffers(p, i);
     }
     if (!s)

@@ -81,6 +81,9 @@ typedef struct rt_tstep {
     rt_call c;
 } rt_tstep;
 
+/* The call node of call step st: its output that is not a CALL_OUT. */
+loom_array *rt_call_node(const fuse_step *st);
+
 /* Finds the tiled chains of p (built up to its memory plan's first and
  * last uses), records them in p->tiles and marks their slots tiled. */
 struct rt_program;
@@ -90,6 +93,8 @@ loom_status rt_tile_find(struct rt_program *p);
 void rt_tile_size(struct rt_program *p);
 /* Whether step i is a member of chain t. */
 bool rt_tile_member(const rt_tile *t, int i);
+/* The chain of tiles[0..n) that starts at step i, or NULL. */
+const rt_tile *rt_tile_at(const rt_tile *tiles, int n, int i);
 /* Runs chain t, steps[] its members in order, on ctx's threads.  base[q] and
  * bytes[q] locate slot t->slot[q]'s whole buffer: addresses inside it are
  * moved into the slab buffers.  On error returns the status, the message

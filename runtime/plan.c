@@ -353,10 +353,7 @@ static rt_template *record(const rt_program *p, loom_array *const *leaves,
             continue;
         }
         /* a call: its views, located in the buffers */
-        loom_array *node = st->out[0];
-        for (int o = 0; o < st->nout; o++)
-            if (st->out[o]->op != GRAPH_OP_CALL_OUT)
-                node = st->out[o];
+        loom_array *node = rt_call_node(st);
         ts->node = *node;
         ts->node.in = NULL;
         ts->node.nin = 0;
@@ -515,12 +512,17 @@ static loom_status run_call(loom_ctx *ctx, const tstep *ts,
 {
     rt_call c;
     call_setup(ctx, ts, leaves, mem, &c);
-    rt_call_id id = ts->node.op == GRAPH_OP_MATMUL ? RT_CALL_MATMUL
-                                                   : (rt_call_id)ts->node.attr[0];
-    loom_status s = rt_calls[id].fn(&c);
+    loom_status s = rt_calls[rt_call_which(&ts->node)].fn(&c);
     if (s)
         graph_ctx_error(ctx, s, "%s", c.msg[0] ? c.msg : "runtime call failed");
     return s;
+}
+
+static loom_status run_step(loom_ctx *ctx, const tstep *ts, loom_array *const *leaves,
+                           rt_buffer **mem)
+{
+    return ts->kind == FUSE_KERNEL ? run_kernel(ctx, ts, leaves, mem)
+                                   : run_call(ctx, ts, leaves, mem);
 }
 
 /* Runs tiled chain tl (runtime/tile.c) of template t. */
@@ -610,18 +612,13 @@ static loom_status run_template(loom_ctx *ctx, const rt_template *t,
     memset(mem, 0, (size_t)(t->nmem < 256 ? 256 : t->nmem) * sizeof *mem);
     loom_status s = LOOM_OK;
     for (int i = 0; i < t->nsteps && !s; i++) {
-        const rt_tile *tl = NULL;
-        for (int k = 0; k < t->ntiles; k++)
-            if (t->tiles[k].first == i)
-                tl = &t->tiles[k];
+        const rt_tile *tl = rt_tile_at(t->tiles, t->ntiles, i);
         if (tl) {
             for (int q = i; q <= tl->last && !s; q++)
                 s = alloc_step(ctx, t, mem, q);
             for (int q = i; q <= tl->last && !s; q++) /* steps that run first */
                 if (!rt_tile_member(tl, q))
-                    s = t->steps[q].kind == FUSE_KERNEL
-                            ? run_kernel(ctx, &t->steps[q], leaves, mem)
-                            : run_call(ctx, &t->steps[q], leaves, mem);
+                    s = run_step(ctx, &t->steps[q], leaves, mem);
             if (!s)
                 s = run_tiled(ctx, t, tl, leaves, mem);
             for (int q = i; q <= tl->last; q++)
@@ -631,8 +628,7 @@ static loom_status run_template(loom_ctx *ctx, const rt_template *t,
         }
         if ((s = alloc_step(ctx, t, mem, i)))
             break;
-        s = t->steps[i].kind == FUSE_KERNEL ? run_kernel(ctx, &t->steps[i], leaves, mem)
-                                            : run_call(ctx, &t->steps[i], leaves, mem);
+        s = run_step(ctx, &t->steps[i], leaves, mem);
         release_step(t, mem, i);
     }
     for (int o = 0; o < t->nout && !s; o++) {

@@ -52,25 +52,14 @@
 static const loom_array *call_of(const rt_program *p, int i)
 {
     const fuse_step *st = &p->plan.steps[i];
-    if (st->kind == FUSE_KERNEL)
-        return NULL;
-    for (int o = 0; o < st->nout; o++)
-        if (st->out[o]->op != GRAPH_OP_CALL_OUT)
-            return st->out[o];
-    return st->out[0];
-}
-
-/* Which runtime call node n is. */
-static rt_call_id call_id(const loom_array *n)
-{
-    return n->op == GRAPH_OP_MATMUL ? RT_CALL_MATMUL : (rt_call_id)n->attr[0];
+    return st->kind == FUSE_KERNEL ? NULL : rt_call_node(st);
 }
 
 /* Whether call node n works on the rows of a 2-D array independently:
  * sorts and partitions along the last axis, with kth in its attributes. */
 static bool row_call(const loom_array *n)
 {
-    rt_call_id id = call_id(n);
+    rt_call_id id = rt_call_which(n);
     bool sorts = id == RT_CALL_SORT || id == RT_CALL_ARGSORT ||
                  id == RT_CALL_PARTITION || id == RT_CALL_ARGPARTITION;
     return n->op == GRAPH_OP_CALL && sorts && n->nin == 1 && n->in[0]->ndim == 2 &&
@@ -123,7 +112,7 @@ static int parallel_var(const jit_kernel *k)
 static bool step_fits(const rt_program *p, int i, const rt_tile *t, int64_t units)
 {
     const loom_array *c = call_of(p, i);
-    if (c && call_id(c) == RT_CALL_MATMUL) {
+    if (c && rt_call_which(c) == RT_CALL_MATMUL) {
         for (int k = 0; k < c->nin; k++)
             if (c->in[k]->ndim != c->ndim)
                 return false;
@@ -146,6 +135,14 @@ static bool step_fits(const rt_program *p, int i, const rt_tile *t, int64_t unit
 bool rt_tile_member(const rt_tile *t, int i)
 {
     return i >= t->first && i <= t->last && (t->member >> (i - t->first) & 1);
+}
+
+const rt_tile *rt_tile_at(const rt_tile *tiles, int n, int i)
+{
+    for (int k = 0; k < n; k++)
+        if (tiles[k].first == i)
+            return &tiles[k];
+    return NULL;
 }
 
 /* Whether step j reads an output of the chain's steps so far. */
@@ -184,7 +181,7 @@ static bool call_view_ok(const rt_program *p, const loom_array *c, const loom_ar
     else if (!fuse_view_of(a, base, bs, 0, vs, &off))
         return false;
     int64_t want = graph_numel(base->ndim, base->shape) / units;
-    if (call_id(c) != RT_CALL_MATMUL || a->ndim == 2) /* rows */
+    if (rt_call_which(c) != RT_CALL_MATMUL || a->ndim == 2) /* rows */
         return a->shape[0] == units && vs[0] == want;
     for (int k = batch_axes(a->ndim) - 1; k >= 0; k--) {
         if (vs[k] != want && a->shape[k] > 1)
@@ -221,7 +218,7 @@ static bool chain_ok(const rt_program *p, rt_tile *t, int e, int64_t units, int6
         if (c) {
             for (int k = 0; k < c->nin; k++) {
                 int q = slot_of(p, c->in[k]);
-                bool cut = !(t->rows && call_id(c) == RT_CALL_MATMUL && k == 1);
+                bool cut = !(t->rows && rt_call_which(c) == RT_CALL_MATMUL && k == 1);
                 if (q >= 0 && is_slot(t, q) && (!cut || !call_view_ok(p, c, c->in[k], q, units)))
                     return false;
             }
@@ -254,13 +251,21 @@ static loom_status add_tile(rt_program *p, const rt_tile *t)
     nt[p->ntiles++] = *t;
     p->tiles = nt;
     for (int q = 0; q < p->nmem; q++)
-        if (q < p->nmem && t->first <= p->mem[q].first && p->mem[q].first <= t->last) {
+        if (t->first <= p->mem[q].first && p->mem[q].first <= t->last) {
             if (is_slot(t, q))
                 p->mem[q].tiled = true;
             else if (!rt_tile_member(t, p->mem[q].first))
                 p->mem[q].fresh = true; /* its step runs before the chain */
         }
     return LOOM_OK;
+}
+
+/* Bytes of slabs each of ctx's threads may hold: its share of half the
+ * cache budget; *threads gets the thread count. */
+static int64_t slab_budget(const loom_ctx *ctx, int *threads)
+{
+    *threads = ctx->threads > 0 ? ctx->threads : 1;
+    return ctx->tile_bytes / (2 * *threads);
 }
 
 /* Row mode: rows per slab, the largest divisor of m whose slab of every
@@ -297,11 +302,11 @@ loom_status rt_tile_find(rt_program *p)
     loom_ctx *ctx = p->ctx;
     if (ctx->eager || ctx->tile_bytes <= 0)
         return LOOM_OK;
-    int threads = ctx->threads > 0 ? ctx->threads : 1;
-    int64_t max_bytes = ctx->tile_bytes / (2 * threads);
+    int threads;
+    int64_t max_bytes = slab_budget(ctx, &threads);
     for (int i = 0; i < p->plan.nsteps; i++) {
         const loom_array *mm = call_of(p, i);
-        if (!mm || call_id(mm) != RT_CALL_MATMUL || mm->ndim < 2 ||
+        if (!mm || rt_call_which(mm) != RT_CALL_MATMUL || mm->ndim < 2 ||
             mm->in[0]->shape[mm->in[0]->ndim - 1] > TILE_MAX_DEPTH)
             continue;
         rt_tile t = {.first = i, .member = 1, .rows = mm->ndim == 2};
@@ -335,8 +340,8 @@ loom_status rt_tile_find(rt_program *p)
 
 void rt_tile_size(rt_program *p)
 {
-    int threads = p->ctx->threads > 0 ? p->ctx->threads : 1;
-    int64_t max_bytes = p->ctx->tile_bytes / (2 * threads);
+    int threads;
+    int64_t max_bytes = slab_budget(p->ctx, &threads);
     for (int k = 0; k < p->ntiles; k++) {
         rt_tile *t = &p->tiles[k];
         if (!t->rows)
@@ -353,7 +358,6 @@ void rt_tile_size(rt_program *p)
 /* ---- running a chain ---- */
 
 typedef struct tile_job {
-    loom_ctx *ctx;
     const rt_tile *t;
     rt_tstep *steps;
     char *const *base;
@@ -406,7 +410,7 @@ static void cut(rt_view *v, const rt_tile *t, const rt_call *c, int k, int64_t s
         cut_batch(v, s);
         return;
     }
-    if (k == 1 && call_id(c->node) == RT_CALL_MATMUL)
+    if (k == 1 && rt_call_which(c->node) == RT_CALL_MATMUL)
         return;
     v->data += s * t->rows * v->strides[0] * (int64_t)rt_view_esize(v);
     v->shape[0] = t->rows;
@@ -443,7 +447,7 @@ static void run_slab(tile_job *j, void *const *sb, int64_t s)
             cut(&c.out[k], t, &c, -1, s);
             c.out[k].data = rebase(j, sb, c.out[k].data, s);
         }
-        loom_status r = rt_calls[call_id(c.node)].fn(&c);
+        loom_status r = rt_calls[rt_call_which(c.node)].fn(&c);
         if (r)
             fail(j, r, c.msg[0] ? c.msg : "runtime call failed");
     }
@@ -464,7 +468,7 @@ static void run_task(void *ud, int64_t lo, int64_t hi)
 loom_status rt_tile_run(loom_ctx *ctx, const rt_tile *t, rt_tstep *steps,
                         char *const *base, const int64_t *bytes)
 {
-    tile_job j = {.ctx = ctx, .t = t, .steps = steps, .base = base, .bytes = bytes,
+    tile_job j = {.t = t, .steps = steps, .base = base, .bytes = bytes,
                   .nsteps = __builtin_popcountll(t->member)};
     j.ntasks = ctx->threads > 0 ? ctx->threads : 1;
     if (j.ntasks > t->nslabs)
