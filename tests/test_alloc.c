@@ -39,6 +39,29 @@ static loom_status workload(loom_ctx *ctx)
     return loom_eval_many(ctx, all, 6);
 }
 
+/* Runs run in a context made with o whose k-th allocation fails (alone,
+ * then with all after it), for every k up to total: no crash, every byte
+ * given back, and some runs report the failure. */
+static void fail_each(loom_options *o, long total, loom_status (*run)(loom_ctx *))
+{
+    int failures = 0;
+    for (long k = 1; k <= total; k++) {
+        for (int sticky = 0; sticky < 2; sticky++) {
+            ts_failing_alloc f = {.fail_at = k, .sticky = sticky};
+            o->alloc_ud = &f;
+            loom_ctx *ctx = loom_ctx_new(o);
+            if (ctx) {
+                failures += run(ctx) != LOOM_OK;
+                loom_ctx_free(ctx);
+            }
+            ck_assert_msg(f.live == 0, "failing allocation %ld (%s): %lld bytes "
+                                       "not given back",
+                          k, sticky ? "and all after" : "alone", f.live);
+        }
+    }
+    ck_assert_int_gt(failures, 0);
+}
+
 START_TEST(every_allocation_may_fail)
 {
     /* count the allocations of a successful run */
@@ -54,23 +77,7 @@ START_TEST(every_allocation_may_fail)
     ck_assert_int_eq(fa.live, 0);
     long total = fa.count;
     ck_assert_int_gt(total, 50);
-    int failures = 0;
-    for (long k = 1; k <= total; k++) {
-        for (int sticky = 0; sticky < 2; sticky++) {
-            ts_failing_alloc f = {.fail_at = k, .sticky = sticky};
-            o.alloc_ud = &f;
-            ctx = loom_ctx_new(&o);
-            if (ctx) {
-                loom_status s = workload(ctx);
-                failures += s != LOOM_OK;
-                loom_ctx_free(ctx);
-            }
-            ck_assert_msg(f.live == 0, "failing allocation %ld (%s): %lld bytes "
-                                       "not given back",
-                          k, sticky ? "and all after" : "alone", f.live);
-        }
-    }
-    ck_assert_int_gt(failures, 0);
+    fail_each(&o, total, workload);
 }
 END_TEST
 
@@ -128,22 +135,7 @@ START_TEST(tiled_chain_allocations_may_fail)
     long total = fa.count; /* (the dump's own allocations are not loom's) */
     loom_ctx_free(ctx);
     ck_assert_int_eq(fa.live, 0);
-    int failures = 0;
-    for (long n = 1; n <= total; n++) {
-        for (int sticky = 0; sticky < 2; sticky++) {
-            ts_failing_alloc f = {.fail_at = n, .sticky = sticky};
-            o.alloc_ud = &f;
-            ctx = loom_ctx_new(&o);
-            if (ctx) {
-                failures += tiled_workload(ctx) != LOOM_OK;
-                loom_ctx_free(ctx);
-            }
-            ck_assert_msg(f.live == 0, "failing allocation %ld (%s): %lld bytes "
-                                       "not given back",
-                          n, sticky ? "and all after" : "alone", f.live);
-        }
-    }
-    ck_assert_int_gt(failures, 0);
+    fail_each(&o, total, tiled_workload);
 }
 END_TEST
 
